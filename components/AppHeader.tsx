@@ -1,0 +1,82 @@
+"use client";
+
+import { useState } from "react";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { Brain, LogOut } from "lucide-react";
+
+const NAV = [{ href: "/integrations", label: "Integrations" }] as const;
+
+/** Pages where nobody is signed in: no header there, even if rendered by mistake. */
+const AUTH_PAGES = ["/sign-in", "/sign-up"];
+
+export interface AppHeaderProps {
+  /** The signed-in user's email, shown beside Sign out. */
+  email?: string | null;
+}
+
+/** Rendered by signed-in pages (not by the root layout). */
+export function AppHeader({ email }: AppHeaderProps = {}) {
+  const pathname = usePathname() ?? "";
+  const [signingOut, setSigningOut] = useState(false);
+
+  if (AUTH_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`))) return null;
+
+  const signOut = async () => {
+    setSigningOut(true);
+    try {
+      await fetch("/api/auth/sign-out", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+    } catch {
+      /* go to sign-in anyway */
+    }
+    window.location.assign("/sign-in");
+  };
+
+  return (
+    <header className="border-b border-neutral-200 bg-white">
+      <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4 sm:px-6">
+        <Link href="/integrations" className="flex items-center gap-2 font-semibold text-neutral-900">
+          <Brain aria-hidden className="h-5 w-5 text-blue-600" />
+          2nd Brain
+        </Link>
+        <nav aria-label="Main" className="flex items-center gap-1">
+          {NAV.map((item) => {
+            const current = pathname === item.href || pathname.startsWith(`${item.href}/`);
+            return (
+              <Link
+                key={item.href}
+                href={item.href}
+                aria-current={current ? "page" : undefined}
+                className={`rounded-md px-3 py-1.5 text-sm font-medium ${
+                  current ? "bg-blue-50 text-blue-700" : "text-neutral-600 hover:bg-neutral-100 hover:text-neutral-900"
+                }`}
+              >
+                {item.label}
+              </Link>
+            );
+          })}
+        </nav>
+        {email ? (
+          <span data-testid="header-email" className="ml-auto hidden truncate text-sm text-neutral-500 sm:inline" title={email}>
+            {email}
+          </span>
+        ) : null}
+        <button
+          type="button"
+          onClick={signOut}
+          disabled={signingOut}
+          className={`${email ? "sm:ml-0" : ""} ml-auto inline-flex items-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-medium text-neutral-600 hover:bg-neutral-100 hover:text-neutral-900 disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-blue-600`}
+        >
+          <LogOut aria-hidden className="h-4 w-4" />
+          {signingOut ? "Signing out…" : "Sign out"}
+        </button>
+      </div>
+    </header>
+  );
+}
+
+export default AppHeader;

@@ -1,0 +1,236 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import {
+  AlertTriangle,
+  CheckCircle,
+  Circle,
+  Folder,
+  GitBranch,
+  Loader2,
+  Mail,
+  MessageSquare,
+  RefreshCw,
+  type LucideIcon,
+} from "lucide-react";
+import type { ConnectorType } from "@/lib/sync/types";
+import type { IntegrationSummary, LastSyncStatus } from "./types";
+import { formatRelative, plural } from "./labels";
+
+// lucide-react 1.x dropped brand icons (no `Github`): GitBranch stands in.
+const ICONS: Record<ConnectorType, LucideIcon> = {
+  gmail: Mail,
+  slack: MessageSquare,
+  box: Folder,
+  github: GitBranch,
+};
+
+const ICON_TINT: Record<ConnectorType, string> = {
+  gmail: "bg-red-50 text-red-600",
+  slack: "bg-purple-50 text-purple-600",
+  box: "bg-sky-50 text-sky-600",
+  github: "bg-neutral-100 text-neutral-800",
+};
+
+const LAST_STATUS: Record<LastSyncStatus, { text: string; cls: string }> = {
+  complete: { text: "Succeeded", cls: "text-green-700" },
+  error: { text: "Failed", cls: "text-red-700" },
+  cancelled: { text: "Cancelled", cls: "text-neutral-500" },
+};
+
+export type CardBusy = "connect" | "sync" | null;
+
+export interface IntegrationCardProps {
+  integration: IntegrationSummary;
+  /** A request for this card is in flight. */
+  busy?: CardBusy;
+  /** The progress modal is currently showing this card's active sync. */
+  modalOpen?: boolean;
+  onConnect: (type: ConnectorType) => void;
+  onSync: (type: ConnectorType) => void;
+  onViewProgress: (type: ConnectorType, syncId: string) => void;
+}
+
+/** Re-renders every `ms` so relative times stay fresh. */
+function useTick(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+const btnBase =
+  "inline-flex items-center justify-center gap-1.5 rounded-lg px-3.5 py-2 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 disabled:cursor-not-allowed";
+const btnPrimary = `${btnBase} bg-blue-600 text-white hover:bg-blue-700 disabled:bg-blue-300`;
+const btnSecondary = `${btnBase} bg-white text-neutral-700 ring-1 ring-neutral-300 hover:bg-neutral-50 disabled:text-neutral-400`;
+
+export function IntegrationCard({
+  integration: it,
+  busy = null,
+  modalOpen = false,
+  onConnect,
+  onSync,
+  onViewProgress,
+}: IntegrationCardProps) {
+  const now = useTick(30_000);
+  const Icon = ICONS[it.type] ?? Circle;
+  const active = it.active_sync_id !== null;
+  const available = it.sync_available !== false;
+  const needsReauth = it.connected && it.status === "needs_reauth";
+  const syncing = active || busy === "sync";
+
+  let statusText: string;
+  let statusCls: string;
+  let StatusIcon: LucideIcon;
+  if (!available && !active) {
+    statusText = "Coming soon";
+    statusCls = "text-neutral-500";
+    StatusIcon = Circle;
+  } else if (!it.connected) {
+    statusText = "Not connected";
+    statusCls = "text-neutral-500";
+    StatusIcon = Circle;
+  } else if (needsReauth) {
+    statusText = "Needs reconnecting";
+    statusCls = "text-amber-700";
+    StatusIcon = AlertTriangle;
+  } else if (active) {
+    statusText = "Syncing";
+    statusCls = "text-blue-700";
+    StatusIcon = RefreshCw;
+  } else {
+    statusText = "Connected";
+    statusCls = "text-green-700";
+    StatusIcon = CheckCircle;
+  }
+
+  const last = it.last_sync_status ? LAST_STATUS[it.last_sync_status] : null;
+
+  return (
+    <article
+      data-testid={`card-${it.type}`}
+      data-connected={it.connected ? "true" : "false"}
+      data-syncing={active ? "true" : "false"}
+      data-available={available ? "true" : "false"}
+      aria-labelledby={`card-title-${it.type}`}
+      className={`flex flex-col rounded-2xl bg-white p-5 shadow-sm ring-1 ring-neutral-200 ${available ? "" : "opacity-75"}`}
+    >
+      <div className="flex items-start gap-3">
+        <span className={`flex h-10 w-10 shrink-0 items-center justify-center rounded-xl ${ICON_TINT[it.type] ?? "bg-neutral-100"}`}>
+          <Icon aria-hidden className="h-5 w-5" />
+        </span>
+        <div className="min-w-0 flex-1">
+          <div className="flex flex-wrap items-center gap-2">
+            <h2 id={`card-title-${it.type}`} className="text-base font-semibold text-neutral-900">
+              {it.label}
+            </h2>
+            {it.mode ? (
+              <span
+                data-testid={`mode-${it.type}`}
+                className="rounded-full bg-blue-50 px-2 py-0.5 text-xs font-medium text-blue-700 ring-1 ring-blue-100"
+              >
+                {it.mode === "sandbox" ? "Sandbox" : "Live"}
+              </span>
+            ) : null}
+          </div>
+          <p data-testid={`status-${it.type}`} className={`mt-0.5 flex items-center gap-1 text-sm ${statusCls}`}>
+            <StatusIcon aria-hidden className={`h-3.5 w-3.5 ${active ? "animate-spin motion-reduce:animate-none" : ""}`} />
+            {statusText}
+          </p>
+        </div>
+      </div>
+
+      <dl className="mt-4 space-y-1.5 text-sm">
+        {it.account_label ? (
+          <div className="flex justify-between gap-3">
+            <dt className="text-neutral-500">Account</dt>
+            <dd data-testid={`account-${it.type}`} className="truncate text-neutral-800" title={it.account_label}>
+              {it.account_label}
+            </dd>
+          </div>
+        ) : null}
+        <div className="flex justify-between gap-3">
+          <dt className="text-neutral-500">Items</dt>
+          <dd data-testid={`items-${it.type}`} className="tabular-nums text-neutral-800">
+            {plural(it.item_count, "item", "items")}
+          </dd>
+        </div>
+        <div className="flex justify-between gap-3">
+          <dt className="text-neutral-500">Last sync</dt>
+          <dd className="text-right text-neutral-800">
+            {it.last_sync_at ? (
+              <time
+                data-testid={`last-sync-${it.type}`}
+                dateTime={it.last_sync_at}
+                title={it.last_sync_at}
+                suppressHydrationWarning
+              >
+                {formatRelative(it.last_sync_at, now)}
+              </time>
+            ) : (
+              <span data-testid={`last-sync-${it.type}`} className="text-neutral-500">
+                Never
+              </span>
+            )}
+            {last ? (
+              <span data-testid={`last-status-${it.type}`} className={`ml-1.5 ${last.cls}`}>
+                · {last.text}
+              </span>
+            ) : null}
+          </dd>
+        </div>
+      </dl>
+
+      {it.status_message && (needsReauth || it.status !== "connected") ? (
+        <p className="mt-3 rounded-lg bg-amber-50 px-3 py-2 text-xs text-amber-900">{it.status_message}</p>
+      ) : null}
+
+      <div className="mt-auto flex flex-wrap gap-2 pt-5">
+        {!available && !active ? (
+          <p data-testid={`unavailable-${it.type}`} className="text-sm text-neutral-500">
+            Not available in this version yet.
+          </p>
+        ) : null}
+        {available && (!it.connected || needsReauth) ? (
+          <button
+            type="button"
+            data-testid={`connect-${it.type}`}
+            onClick={() => onConnect(it.type)}
+            disabled={busy === "connect"}
+            className={btnPrimary}
+          >
+            {busy === "connect" ? <Loader2 aria-hidden className="h-4 w-4 animate-spin" /> : null}
+            {busy === "connect" ? "Connecting…" : needsReauth ? "Reconnect sandbox" : "Connect sandbox"}
+          </button>
+        ) : null}
+        {available && it.connected ? (
+          <button
+            type="button"
+            data-testid={`sync-${it.type}`}
+            onClick={() => onSync(it.type)}
+            disabled={syncing || needsReauth}
+            aria-busy={syncing}
+            className={needsReauth ? btnSecondary : btnPrimary}
+          >
+            {syncing ? <Loader2 aria-hidden className="h-4 w-4 animate-spin motion-reduce:animate-none" /> : <RefreshCw aria-hidden className="h-4 w-4" />}
+            {syncing ? "Syncing…" : "Sync"}
+          </button>
+        ) : null}
+        {active && !modalOpen ? (
+          <button
+            type="button"
+            data-testid={`view-progress-${it.type}`}
+            onClick={() => onViewProgress(it.type, it.active_sync_id!)}
+            className={btnSecondary}
+          >
+            View progress
+          </button>
+        ) : null}
+      </div>
+    </article>
+  );
+}
+
+export default IntegrationCard;

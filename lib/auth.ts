@@ -1,0 +1,73 @@
+// Accounts and sessions: Better Auth on our Prisma client (hashed passwords, httpOnly cookies).
+import { betterAuth } from "better-auth";
+import { prismaAdapter } from "better-auth/adapters/prisma";
+import { db } from "@/lib/db";
+import { appSecret } from "@/lib/secret";
+import { env } from "@/lib/env";
+import { databaseKind } from "@/lib/database-url";
+
+function requestOrigin(request: Request | undefined): string[] {
+  if (!request) return [];
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  if (!host) return [];
+  const proto = request.headers.get("x-forwarded-proto") ?? new URL(request.url).protocol.replace(":", "");
+  return [`${proto}://${host}`];
+}
+
+function createAuth() {
+  const e = env();
+  return betterAuth({
+    appName: "2nd Brain",
+    secret: appSecret(),
+    baseURL: e.APP_URL,
+    database: prismaAdapter(db(), { provider: databaseKind(e.DATABASE_URL) === "postgres" ? "postgresql" : "sqlite" }),
+    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, autoSignIn: true },
+    session: { expiresIn: 60 * 60 * 24 * 30, updateAge: 60 * 60 * 24 },
+    // Same-origin requests only: the app is served from one origin, whatever host it is reached on.
+    trustedOrigins: async (request) => requestOrigin(request),
+    advanced: { cookiePrefix: "sb", useSecureCookies: e.APP_URL?.startsWith("https://") ?? false },
+    logger: { level: "error" },
+    databaseHooks: {
+      user: {
+        create: {
+          // Every user starts with a personal workspace; all their data is owned by both.
+          after: async (user) => {
+            await db().workspace.create({
+              data: { name: `${user.name || user.email}'s workspace`, memberships: { create: { userId: user.id, role: "owner" } } },
+            });
+          },
+        },
+      },
+    },
+  });
+}
+
+type Auth = ReturnType<typeof createAuth>;
+const globalKey = Symbol.for("2nd-brain.auth");
+type Holder = { [globalKey]?: Auth };
+
+export function auth(): Auth {
+  const holder = globalThis as Holder;
+  holder[globalKey] ??= createAuth();
+  return holder[globalKey];
+}
+
+export interface Viewer {
+  userId: string;
+  workspaceId: string;
+  email: string;
+  name: string;
+}
+
+/** The signed-in user and their workspace, or null. */
+export async function getViewer(headers: Headers): Promise<Viewer | null> {
+  const session = await auth().api.getSession({ headers });
+  if (!session) return null;
+  const membership = await db().membership.findFirst({
+    where: { userId: session.user.id },
+    orderBy: { createdAt: "asc" },
+    select: { workspaceId: true },
+  });
+  if (!membership) return null;
+  return { userId: session.user.id, workspaceId: membership.workspaceId, email: session.user.email, name: session.user.name };
+}

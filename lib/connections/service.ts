@@ -1,0 +1,95 @@
+// Connections: one per user and provider. Sandbox connections carry a token that the
+// built-in sandbox recognises; credentials are only ever stored encrypted.
+import { db } from "@/lib/db";
+import type { Viewer } from "@/lib/auth";
+import { ApiError } from "@/lib/api/errors";
+import { encryptJson, randomToken, sha256 } from "@/lib/crypto";
+import { isAvailable, providerLabel } from "@/lib/connectors/registry";
+import type { Connection } from "@/lib/generated/prisma/client";
+import type { IntegrationSummary } from "@/components/integrations/types";
+import {
+  CONNECTOR_TYPES,
+  DEFAULT_SANDBOX_SCENARIO,
+  sandboxScenarioSchema,
+  type ConnectorType,
+  type SandboxScenario,
+} from "@/lib/sync/types";
+
+function summarize(type: ConnectorType, conn: Connection | undefined, itemCount: number): IntegrationSummary {
+  const connected = !!conn && conn.status !== "disconnected";
+  return {
+    type,
+    label: providerLabel(type),
+    connected,
+    mode: conn ? (conn.mode as "sandbox" | "live") : null,
+    status: conn ? (conn.status as IntegrationSummary["status"]) : null,
+    status_message: conn?.statusMessage ?? null,
+    account_label: conn?.accountLabel ?? null,
+    item_count: itemCount,
+    last_sync_at: conn?.lastSyncAt?.toISOString() ?? null,
+    last_sync_status: (conn?.lastSyncStatus as IntegrationSummary["last_sync_status"]) ?? null,
+    active_sync_id: conn?.activeRunId ?? null,
+    live_available: false,
+    sync_available: isAvailable(type),
+  };
+}
+
+export async function listIntegrations(viewer: Viewer): Promise<IntegrationSummary[]> {
+  const [conns, counts] = await Promise.all([
+    db().connection.findMany({ where: { userId: viewer.userId } }),
+    db().document.groupBy({ by: ["connectionId"], where: { userId: viewer.userId }, _count: { _all: true } }),
+  ]);
+  const countBy = new Map(counts.map((c) => [c.connectionId, c._count._all]));
+  return CONNECTOR_TYPES.map((type) => {
+    const conn = conns.find((c) => c.type === type);
+    return summarize(type, conn, conn ? (countBy.get(conn.id) ?? 0) : 0);
+  });
+}
+
+export async function getIntegration(viewer: Viewer, type: ConnectorType): Promise<IntegrationSummary> {
+  const all = await listIntegrations(viewer);
+  return all.find((i) => i.type === type)!;
+}
+
+/** Connects the provider's built-in sandbox (idempotent: an existing sandbox connection is kept). */
+export async function connectSandbox(viewer: Viewer, type: ConnectorType): Promise<IntegrationSummary> {
+  if (!isAvailable(type)) throw new ApiError(409, `${providerLabel(type)} is not available in this version yet.`);
+  const existing = await db().connection.findUnique({ where: { userId_type: { userId: viewer.userId, type } } });
+  if (existing && existing.mode === "sandbox" && existing.status === "connected") return getIntegration(viewer, type);
+  if (existing?.activeRunId) throw new ApiError(409, `A ${providerLabel(type)} sync is running; wait for it or cancel it first.`);
+  const token = randomToken(`sbx_${type}_`);
+  const data = {
+    mode: "sandbox",
+    status: "connected",
+    statusMessage: null,
+    accountLabel: "sandbox-user",
+    credentials: encryptJson({ accessToken: token }),
+    sandboxTokenHash: sha256(token),
+    sandboxScenario: JSON.stringify(existing?.sandboxScenario ? JSON.parse(existing.sandboxScenario) : DEFAULT_SANDBOX_SCENARIO),
+    cursor: null,
+  };
+  await db().connection.upsert({
+    where: { userId_type: { userId: viewer.userId, type } },
+    create: { ...data, userId: viewer.userId, workspaceId: viewer.workspaceId, type },
+    update: data,
+  });
+  return getIntegration(viewer, type);
+}
+
+export async function setSandboxScenario(viewer: Viewer, type: ConnectorType, scenario: SandboxScenario): Promise<SandboxScenario> {
+  const conn = await db().connection.findUnique({ where: { userId_type: { userId: viewer.userId, type } } });
+  if (!conn || conn.mode !== "sandbox") {
+    throw new ApiError(409, `${providerLabel(type)} is not connected in sandbox mode; connect the sandbox first.`);
+  }
+  const parsed = sandboxScenarioSchema.parse(scenario);
+  await db().connection.update({ where: { id: conn.id }, data: { sandboxScenario: JSON.stringify(parsed) } });
+  return parsed;
+}
+
+/** For the built-in sandbox: the scenario behind a sandbox token, or null. */
+export async function sandboxAccountForToken(type: ConnectorType, token: string): Promise<{ key: string; scenario: SandboxScenario } | null> {
+  const conn = await db().connection.findUnique({ where: { sandboxTokenHash: sha256(token) } });
+  if (!conn || conn.type !== type || conn.mode !== "sandbox") return null;
+  const parsed = sandboxScenarioSchema.safeParse(conn.sandboxScenario ? JSON.parse(conn.sandboxScenario) : DEFAULT_SANDBOX_SCENARIO);
+  return { key: conn.id, scenario: parsed.success ? parsed.data : DEFAULT_SANDBOX_SCENARIO };
+}

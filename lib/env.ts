@@ -1,0 +1,66 @@
+// Settings, parsed once with zod; a bad value fails loudly with the variable's name.
+import { z } from "zod";
+import { DEFAULT_DATABASE_URL, databaseKind } from "@/lib/database-url";
+
+const seconds = (def: number) =>
+  z.coerce.number().positive().max(7 * 24 * 3600).default(def);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .default(DEFAULT_DATABASE_URL)
+    .refine((v) => {
+      try {
+        databaseKind(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must start with "file:" (SQLite) or "postgres://" (PostgreSQL)'),
+  REDIS_URL: optionalString,
+  /** Where this server can reach itself; the built-in sandboxes are served under it. */
+  APP_URL: optionalString,
+  SYNC_CONNECT_TIMEOUT_S: seconds(30),
+  SYNC_REQUEST_TIMEOUT_S: seconds(30),
+  SYNC_STALL_TIMEOUT_S: seconds(120),
+  SYNC_TIMEOUT_S: seconds(3600),
+  /** Longest a run waits on one provider rate limit before giving up on it. */
+  SYNC_MAX_RATE_LIMIT_WAIT_S: seconds(900),
+  /** Attempts per provider request on network errors and 5xx answers. */
+  SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  SMTP_HOST: optionalString,
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_FROM_EMAIL: optionalString,
+  SMTP_FROM_NAME: optionalString,
+  APP_SECRET: optionalString,
+});
+
+export type Env = z.infer<typeof schema>;
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid settings:\n${lines.join("\n")}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+/** The origin the server reaches itself on (sandbox base URLs are built from it). */
+export function internalOrigin(): string {
+  const e = env();
+  return (e.APP_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, "");
+}

@@ -1,0 +1,79 @@
+// Persistence of progress: the run row (current state) and its append-only event log.
+// Every event is written together with the run row it describes, then published on the bus.
+import { db } from "@/lib/db";
+import type { SyncRun } from "@/lib/generated/prisma/client";
+import { progressBus } from "@/lib/progress/bus";
+import { isTerminal, type ConnectorType, type ProgressData, type SyncEventName, type SyncStatus } from "@/lib/sync/types";
+
+export function toProgressData(run: SyncRun): ProgressData {
+  const p: ProgressData = {
+    sync_id: run.id,
+    connector_type: run.connectorType as ConnectorType,
+    status: run.status as SyncStatus,
+    stage: run.stage,
+    total_items: run.totalItems,
+    processed_items: run.processedItems,
+    failed_items: run.failedItems,
+    percent_complete: run.percentComplete,
+    started_at: run.startedAt.toISOString(),
+  };
+  if (run.currentItem) p.current_item = run.currentItem;
+  if (run.errorMessage) p.error_message = run.errorMessage;
+  if (run.finishedAt) p.finished_at = run.finishedAt.toISOString();
+  if (run.retryAt) p.retry_at = run.retryAt.toISOString();
+  return p;
+}
+
+function runColumns(p: ProgressData) {
+  return {
+    status: p.status,
+    stage: p.stage,
+    totalItems: p.total_items,
+    processedItems: p.processed_items,
+    failedItems: p.failed_items,
+    currentItem: p.current_item ?? null,
+    errorMessage: p.error_message ?? null,
+    percentComplete: p.percent_complete,
+    finishedAt: p.finished_at ? new Date(p.finished_at) : null,
+    retryAt: p.retry_at ? new Date(p.retry_at) : null,
+  };
+}
+
+export interface StoredEvent {
+  seq: number;
+  name: SyncEventName;
+  data: ProgressData;
+}
+
+/**
+ * Appends event `seq` for the run and updates the run row to match, in one transaction.
+ * A terminal event also releases the connection and records the last sync on it.
+ */
+export async function appendEvent(runId: string, seq: number, name: SyncEventName, data: ProgressData): Promise<void> {
+  const payload = JSON.stringify(data);
+  const now = new Date();
+  await db().$transaction(async (tx) => {
+    await tx.syncEvent.create({ data: { runId, seq, name, data: payload } });
+    const run = await tx.syncRun.update({
+      where: { id: runId },
+      data: { ...runColumns(data), lastSeq: seq, heartbeatAt: now },
+      select: { connectionId: true },
+    });
+    if (isTerminal(data.status)) {
+      await tx.connection.updateMany({
+        where: { id: run.connectionId, activeRunId: runId },
+        data: { activeRunId: null, lastSyncStatus: data.status, ...(data.status === "complete" ? { lastSyncAt: now } : {}) },
+      });
+    }
+  });
+  progressBus().publish({ runId, seq, name, data: payload });
+}
+
+export async function eventsAfter(runId: string, afterSeq: number, limit = 500): Promise<StoredEvent[]> {
+  const rows = await db().syncEvent.findMany({
+    where: { runId, seq: { gt: afterSeq } },
+    orderBy: { seq: "asc" },
+    take: limit,
+  });
+  return rows.map((r) => ({ seq: r.seq, name: r.name as SyncEventName, data: JSON.parse(r.data) as ProgressData }));
+}

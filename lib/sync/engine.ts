@@ -1,0 +1,278 @@
+// Executes one sync run: the original design's connector manager, bounded everywhere.
+// connect timeout, per-request timeout, stall watchdog and whole-run timeout all abort
+// the in-flight HTTP through AbortSignals; documents are written page by page together
+// with the checkpoint that lets an interrupted run continue where it stopped.
+import { createHash } from "node:crypto";
+import { db } from "@/lib/db";
+import { decryptJson } from "@/lib/crypto";
+import { env } from "@/lib/env";
+import { appendEvent, toProgressData } from "@/lib/progress/store";
+import { ProgressTracker } from "@/lib/progress/tracker";
+import { getConnector, providerBaseUrl, providerLabel } from "@/lib/connectors/registry";
+import type { ConnectorCredentials, DocumentInput, SyncContext, SyncPage } from "@/lib/connectors/types";
+import { createProviderFetch } from "@/lib/sync/provider-fetch";
+import { SyncError, describeError } from "@/lib/sync/errors";
+import { isTerminal, type ConnectorType, type SyncStatus } from "@/lib/sync/types";
+
+export interface RunLimits {
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  stallTimeoutMs: number;
+  runTimeoutMs: number;
+  maxRateLimitWaitMs: number;
+  maxAttempts: number;
+  heartbeatMs: number;
+}
+
+export function limitsFromEnv(): RunLimits {
+  const e = env();
+  return {
+    connectTimeoutMs: e.SYNC_CONNECT_TIMEOUT_S * 1000,
+    requestTimeoutMs: e.SYNC_REQUEST_TIMEOUT_S * 1000,
+    stallTimeoutMs: e.SYNC_STALL_TIMEOUT_S * 1000,
+    runTimeoutMs: e.SYNC_TIMEOUT_S * 1000,
+    maxRateLimitWaitMs: e.SYNC_MAX_RATE_LIMIT_WAIT_S * 1000,
+    maxAttempts: e.SYNC_MAX_ATTEMPTS,
+    heartbeatMs: 5000,
+  };
+}
+
+/** Saved on the run after every page: where to resume and the counters at that point. */
+interface Checkpoint {
+  position: unknown;
+  processed: number;
+  failed: number;
+  total: number;
+}
+
+/** Thrown into the run's signal when the process is shutting down: leave the run resumable. */
+export class ShutdownSignal extends Error {
+  constructor() {
+    super("shutting down");
+  }
+}
+
+function contentHash(doc: DocumentInput): string {
+  return createHash("sha256")
+    .update(JSON.stringify([doc.kind, doc.title, doc.text, doc.url ?? null, doc.author ?? null, doc.metadata ?? null]))
+    .digest("hex");
+}
+
+function formatCount(n: number, one: string, many: string): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}
+
+/**
+ * Runs `runId` to a terminal state (or leaves it resumable when `stop` aborts with a
+ * ShutdownSignal). Never throws for provider trouble: that ends the run with `error`.
+ */
+export async function executeRun(runId: string, stop: AbortSignal, limits: RunLimits = limitsFromEnv()): Promise<void> {
+  const run = await db().syncRun.findUnique({ where: { id: runId }, include: { connection: true } });
+  if (!run || isTerminal(run.status)) return;
+  const type = run.connectorType as ConnectorType;
+  const provider = providerLabel(type);
+  const conn = run.connection;
+
+  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) => appendEvent(runId, seq, name, data));
+
+  const controller = new AbortController();
+  let lastActivity = Date.now();
+  let waitingUntil = 0;
+  const touch = () => {
+    lastActivity = Date.now();
+  };
+  const onStop = () => controller.abort(stop.reason);
+  stop.addEventListener("abort", onStop, { once: true });
+
+  const runTimer = setTimeout(
+    () =>
+      controller.abort(
+        new SyncError("run_timeout", `The sync ran longer than ${Math.round(limits.runTimeoutMs / 60_000)} min and was stopped. Try again; it continues where it stopped.`),
+      ),
+    Math.max(0, run.startedAt.getTime() + limits.runTimeoutMs - Date.now()),
+  );
+  const watchdog = setInterval(
+    () => {
+      const now = Date.now();
+      if (now < waitingUntil) return touch();
+      if (now - lastActivity > limits.stallTimeoutMs) {
+        controller.abort(
+          new SyncError(
+            "stalled",
+            `No progress for ${Math.round(limits.stallTimeoutMs / 1000)} s: ${provider} stopped answering, so the sync was stopped. Try again later.`,
+          ),
+        );
+      }
+    },
+    Math.min(1000, Math.max(50, limits.stallTimeoutMs / 4)),
+  );
+  const heartbeat = setInterval(() => {
+    void db()
+      .syncRun.update({ where: { id: runId }, data: { heartbeatAt: new Date() }, select: { cancelRequestedAt: true } })
+      .then((r) => {
+        if (r.cancelRequestedAt) controller.abort(new SyncError("cancelled", "Cancelled"));
+      })
+      .catch(() => undefined);
+  }, limits.heartbeatMs);
+
+  let statusBeforeWait: { status: SyncStatus; stage: string } | undefined;
+  const fetchFor = (signal: AbortSignal) =>
+    createProviderFetch({
+      provider,
+      signal,
+      requestTimeoutMs: limits.requestTimeoutMs,
+      maxAttempts: limits.maxAttempts,
+      maxRateLimitWaitMs: limits.maxRateLimitWaitMs,
+      onWait: (until) => {
+        waitingUntil = until.getTime();
+        const s = tracker.snapshot;
+        if (s.status !== "rate_limited") statusBeforeWait = { status: s.status, stage: s.stage };
+        const secs = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+        tracker.update({ status: "rate_limited", stage: `Rate limited by ${provider}, resuming in ${secs} s`, retry_at: until.toISOString() });
+      },
+      onResume: () => {
+        waitingUntil = 0;
+        touch();
+        const back = statusBeforeWait ?? { status: "syncing" as const, stage: `Syncing ${provider}…` };
+        tracker.update({ ...back, retry_at: undefined });
+      },
+    });
+
+  try {
+    if (run.cancelRequestedAt) throw new SyncError("cancelled", "Cancelled");
+    const connector = getConnector(type);
+    if (!connector) throw new SyncError("internal", `${provider} sync is not available in this version yet.`);
+
+    const saved = run.checkpoint ? (JSON.parse(run.checkpoint) as Checkpoint) : null;
+    if (saved) {
+      tracker.update({
+        processed_items: saved.processed,
+        failed_items: saved.failed,
+        total_items: saved.total,
+        stage: `Resuming after an interruption (${formatCount(saved.processed, "item", "items")} already synced)…`,
+      });
+    }
+    const credentials = decryptJson<ConnectorCredentials>(conn.credentials);
+    const progress = {
+      stage: (words: string) => {
+        touch();
+        tracker.update({ stage: words });
+      },
+      total: (n: number) => {
+        touch();
+        tracker.update({ total_items: Math.max(n, tracker.snapshot.processed_items + tracker.snapshot.failed_items) });
+      },
+    };
+    const baseCtx = {
+      baseUrl: providerBaseUrl(type, conn.mode),
+      credentials,
+      cursor: conn.cursor ? (JSON.parse(conn.cursor) as unknown) : null,
+      checkpoint: saved?.position ?? null,
+      progress,
+    };
+
+    // Connect, bounded by the connect timeout.
+    tracker.update({ status: "connecting", stage: `Connecting to ${provider}…` });
+    const connectSignal = AbortSignal.any([controller.signal, AbortSignal.timeout(limits.connectTimeoutMs)]);
+    const connectCtx: SyncContext = { ...baseCtx, signal: connectSignal, fetch: fetchFor(connectSignal) };
+    try {
+      await connector.connect(connectCtx);
+    } catch (error) {
+      if (!controller.signal.aborted && connectSignal.aborted) {
+        throw new SyncError("connect_timeout", `Connecting to ${provider} took longer than ${Math.round(limits.connectTimeoutMs / 1000)} s. Try again later.`);
+      }
+      throw error;
+    }
+    touch();
+
+    tracker.update({ status: "syncing", stage: `Syncing ${provider}…` });
+    const ctx: SyncContext = { ...baseCtx, signal: controller.signal, fetch: fetchFor(controller.signal) };
+    const iterator = connector.sync(ctx);
+    let result: IteratorResult<SyncPage, { cursor: unknown }>;
+    for (;;) {
+      result = await iterator.next();
+      if (controller.signal.aborted) throw controller.signal.reason;
+      if (result.done) break;
+      await writePage(runId, conn, result.value, tracker);
+      touch();
+    }
+
+    await db().connection.update({ where: { id: conn.id }, data: { cursor: JSON.stringify(result.value.cursor ?? null), status: "connected", statusMessage: null } });
+    const s = tracker.snapshot;
+    const failedNote = s.failed_items ? `, ${formatCount(s.failed_items, "item", "items")} failed` : "";
+    await tracker.finish("complete", {
+      total_items: Math.max(s.total_items, s.processed_items + s.failed_items),
+      stage: `Synced ${formatCount(s.processed_items, "item", "items")}${failedNote}`,
+    });
+  } catch (thrown) {
+    const reason = controller.signal.aborted ? controller.signal.reason : thrown;
+    if (reason instanceof ShutdownSignal) {
+      // Leave the run resumable from its last checkpoint; the next start picks it up.
+      await tracker.flush().catch(() => undefined);
+      return;
+    }
+    const error = describeError(reason, provider);
+    if (error.kind === "cancelled") {
+      await tracker.finish("cancelled", { stage: "Cancelled", current_item: undefined });
+    } else {
+      if (error.kind === "auth") {
+        await db().connection.update({ where: { id: conn.id }, data: { status: "needs_reauth", statusMessage: error.message } });
+      }
+      if (error.kind === "internal") console.error(`[sync] run ${runId} failed unexpectedly:`, thrown);
+      await tracker.finish("error", { stage: "Sync failed", error_message: error.message });
+    }
+  } finally {
+    clearTimeout(runTimer);
+    clearInterval(watchdog);
+    clearInterval(heartbeat);
+    stop.removeEventListener("abort", onStop);
+    tracker.dispose();
+    controller.abort(new SyncError("internal", "run finished"));
+  }
+}
+
+async function writePage(
+  runId: string,
+  conn: { id: string; userId: string; workspaceId: string },
+  page: SyncPage,
+  tracker: ProgressTracker,
+): Promise<void> {
+  const before = tracker.snapshot;
+  const checkpoint: Checkpoint = {
+    position: page.checkpoint,
+    processed: before.processed_items + page.documents.length,
+    failed: before.failed_items + page.failures.length,
+    total: Math.max(before.total_items, before.processed_items + before.failed_items + page.documents.length + page.failures.length),
+  };
+  const now = new Date();
+  await db().$transaction(async (tx) => {
+    for (const doc of page.documents) {
+      const data = {
+        kind: doc.kind,
+        title: doc.title,
+        text: doc.text,
+        url: doc.url ?? null,
+        author: doc.author ?? null,
+        metadata: doc.metadata ? JSON.stringify(doc.metadata) : null,
+        createdAt: doc.createdAt,
+        updatedAt: doc.updatedAt,
+        contentHash: contentHash(doc),
+        syncedAt: now,
+        lastRunId: runId,
+      };
+      await tx.document.upsert({
+        where: { connectionId_externalId: { connectionId: conn.id, externalId: doc.externalId } },
+        create: { ...data, userId: conn.userId, workspaceId: conn.workspaceId, connectionId: conn.id, externalId: doc.externalId },
+        update: data,
+      });
+    }
+    if (page.failures.length) {
+      await tx.syncItemFailure.createMany({
+        data: page.failures.map((f) => ({ runId, userId: conn.userId, externalId: f.externalId, title: f.title ?? null, reason: f.reason })),
+      });
+    }
+    await tx.syncRun.update({ where: { id: runId }, data: { checkpoint: JSON.stringify(checkpoint), heartbeatAt: now } });
+  });
+  page.documents.forEach((_, i) => tracker.itemDone(page.labels?.[i]));
+  page.failures.forEach((f) => tracker.itemDone(f.title ? `Failed: ${f.title}` : `Failed: ${f.externalId}`, true));
+}

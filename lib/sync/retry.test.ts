@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { backoffMs, parseRetryAfter, rateLimitWaitMs } from "@/lib/sync/retry";
+
+const now = Date.parse("2026-01-01T00:00:00Z");
+
+describe("backoffMs", () => {
+  it("is full jitter over an exponential ceiling with a cap", () => {
+    expect(backoffMs(1, { random: () => 1 })).toBe(1000);
+    expect(backoffMs(3, { random: () => 1 })).toBe(4000);
+    expect(backoffMs(10, { random: () => 1 })).toBe(10_000);
+    expect(backoffMs(3, { random: () => 0.5 })).toBe(2000);
+    expect(backoffMs(3, { random: () => 0 })).toBe(0);
+  });
+});
+
+describe("parseRetryAfter", () => {
+  it("reads seconds and HTTP dates", () => {
+    expect(parseRetryAfter("12", now)).toBe(12_000);
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now)).toBe(30_000);
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe("rateLimitWaitMs", () => {
+  const h = (o: Record<string, string>) => new Headers(o);
+  it("honours Retry-After on 429", () => {
+    expect(rateLimitWaitMs(429, h({ "retry-after": "7" }), now)).toBe(7000);
+  });
+  it("reads GitHub's exhausted quota on 403 from x-ratelimit-reset", () => {
+    const reset = String(now / 1000 + 20);
+    expect(rateLimitWaitMs(403, h({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset }), now)).toBe(20_500);
+  });
+  it("does not treat a plain 403 or a 500 as a rate limit", () => {
+    expect(rateLimitWaitMs(403, h({ "x-ratelimit-remaining": "12" }), now)).toBeUndefined();
+    expect(rateLimitWaitMs(500, h({ "retry-after": "3" }), now)).toBeUndefined();
+  });
+  it("waits a default when a 429 says nothing, and at least a second", () => {
+    expect(rateLimitWaitMs(429, h({}), now)).toBe(30_000);
+    expect(rateLimitWaitMs(429, h({ "retry-after": "0" }), now)).toBe(1000);
+  });
+});

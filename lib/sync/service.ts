@@ -1,0 +1,89 @@
+// What the routes call: start or attach, cancel, read progress. Always scoped by owner.
+import { randomUUID } from "node:crypto";
+import { db } from "@/lib/db";
+import type { Viewer } from "@/lib/auth";
+import { ApiError, notFound } from "@/lib/api/errors";
+import { toProgressData } from "@/lib/progress/store";
+import { progressBus } from "@/lib/progress/bus";
+import { runner, endRun, STALE_AFTER_MS } from "@/lib/sync/runner";
+import { isAvailable, providerLabel } from "@/lib/connectors/registry";
+import { isTerminal, type ConnectorType, type ProgressData } from "@/lib/sync/types";
+
+export interface StartResult {
+  syncId: string;
+  attached: boolean;
+}
+
+/** Starts a sync of the viewer's connection, or attaches to the one already running. */
+export async function startOrAttach(viewer: Viewer, type: ConnectorType): Promise<StartResult> {
+  const label = providerLabel(type);
+  const conn = await db().connection.findUnique({ where: { userId_type: { userId: viewer.userId, type } } });
+  if (!conn || conn.status === "disconnected") throw new ApiError(409, `${label} is not connected; connect it first.`);
+  if (!isAvailable(type)) throw new ApiError(409, `${label} sync is not available in this version yet.`);
+
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const syncId = `sync_${randomUUID().replace(/-/g, "")}`;
+    const created = await db().$transaction(async (tx) => {
+      // The connection row is the lock: only one caller moves activeRunId from null to its run.
+      const claimed = await tx.connection.updateMany({ where: { id: conn.id, activeRunId: null }, data: { activeRunId: syncId } });
+      if (claimed.count === 0) return null;
+      const run = await tx.syncRun.create({
+        data: {
+          id: syncId,
+          userId: viewer.userId,
+          workspaceId: conn.workspaceId,
+          connectionId: conn.id,
+          connectorType: type,
+          status: "queued",
+          stage: `Waiting to start the ${label} sync…`,
+          lastSeq: 1,
+        },
+      });
+      const data = JSON.stringify(toProgressData(run));
+      await tx.syncEvent.create({ data: { runId: syncId, seq: 1, name: "started", data } });
+      return data;
+    });
+    if (created !== null) {
+      progressBus().publish({ runId: syncId, seq: 1, name: "started", data: created });
+      runner().enqueue(syncId);
+      return { syncId, attached: false };
+    }
+    const current = await db().connection.findUnique({ where: { id: conn.id }, select: { activeRunId: true } });
+    const activeId = current?.activeRunId;
+    if (!activeId) continue; // it just finished; try to start again
+    const active = await db().syncRun.findUnique({ where: { id: activeId }, select: { finishedAt: true } });
+    if (active && !active.finishedAt) return { syncId: activeId, attached: true };
+    // The connection points at a run that is gone or over: release it and try again.
+    await db().connection.updateMany({ where: { id: conn.id, activeRunId: activeId }, data: { activeRunId: null } });
+  }
+  throw new ApiError(409, `Another ${label} sync is starting; try again in a moment.`);
+}
+
+/** The viewer's run, or 404 (also for another user's run: no existence leak). */
+export async function findOwnRun(viewer: Viewer, syncId: string) {
+  const run = await db().syncRun.findFirst({ where: { id: syncId, userId: viewer.userId } });
+  if (!run) throw notFound("No such sync");
+  return run;
+}
+
+export async function getProgress(viewer: Viewer, syncId: string): Promise<ProgressData> {
+  return toProgressData(await findOwnRun(viewer, syncId));
+}
+
+export async function cancelSync(viewer: Viewer, syncId: string): Promise<ProgressData> {
+  const run = await findOwnRun(viewer, syncId);
+  if (isTerminal(run.status)) return toProgressData(run);
+  await db().syncRun.update({ where: { id: run.id }, data: { cancelRequestedAt: new Date() } });
+  if (!runner().cancelHere(run.id)) {
+    const orphaned = run.workerId === null || Date.now() - run.heartbeatAt.getTime() > STALE_AFTER_MS;
+    // Nobody is executing it (still queued, or its process died): end it here and now.
+    if (orphaned) await endRun(run.id, "cancelled", "Cancelled");
+  }
+  // Give an executing run a moment to record its terminal event, so the answer is final.
+  for (let i = 0; i < 40; i += 1) {
+    const now = await db().syncRun.findUniqueOrThrow({ where: { id: run.id } });
+    if (isTerminal(now.status)) return toProgressData(now);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return toProgressData(await db().syncRun.findUniqueOrThrow({ where: { id: run.id } }));
+}

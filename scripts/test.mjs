@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// `npm test`: build once, then the vitest suites (unit + integration over HTTP), then
+// Playwright in real Chromium. Every stage runs even if an earlier one failed, and the
+// last line counts passed and failed tests from the runners' own JSON reports.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+
+rmSync("test-results", { recursive: true, force: true });
+mkdirSync("test-results", { recursive: true });
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+
+function step(name, cmd, args, extraEnv = {}) {
+  console.log(`\n=== ${name} ===`);
+  const r = spawnSync(cmd, args, { stdio: "inherit", env: { ...env, ...extraEnv } });
+  return r.status === 0;
+}
+
+const built = step("build", "npm", ["run", "build"]);
+const results = { passed: 0, failed: 0 };
+let ok = built;
+if (built) {
+  ok = step("vitest", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=test-results/vitest.json"]) && ok;
+  ok =
+    step("playwright", "npx", ["playwright", "test", "--reporter=list,json"], {
+      PLAYWRIGHT_JSON_OUTPUT_NAME: "test-results/playwright.json",
+    }) && ok;
+}
+
+if (existsSync("test-results/vitest.json")) {
+  const v = JSON.parse(readFileSync("test-results/vitest.json", "utf8"));
+  results.passed += v.numPassedTests;
+  results.failed += v.numFailedTests;
+  // A file that failed to load has no tests in the counts; count it as a failure.
+  results.failed += (v.testResults ?? []).filter((f) => f.status === "failed" && (f.assertionResults ?? []).length === 0).length;
+} else if (built) results.failed += 1;
+if (existsSync("test-results/playwright.json")) {
+  const p = JSON.parse(readFileSync("test-results/playwright.json", "utf8"));
+  results.passed += p.stats.expected + (p.stats.flaky ?? 0);
+  results.failed += p.stats.unexpected;
+  results.failed += (p.errors ?? []).length;
+} else if (built) results.failed += 1;
+if (!built) results.failed += 1;
+
+console.log(`${results.passed} passed, ${results.failed} failed`);
+process.exit(ok && results.failed === 0 ? 0 : 1);

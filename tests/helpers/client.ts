@@ -1,0 +1,143 @@
+// Talks to the running app like a browser would: cookies, JSON, and a real SSE reader.
+import { randomUUID } from "node:crypto";
+import type { ProgressData } from "@/lib/sync/types";
+
+export interface SseFrame {
+  id?: number;
+  event?: string;
+  data?: string;
+  retry?: number;
+  comment?: string;
+}
+
+export function parseSse(text: string): SseFrame[] {
+  const frames: SseFrame[] = [];
+  for (const block of text.split("\n\n")) {
+    if (block.trim() === "") continue;
+    const frame: SseFrame = {};
+    const data: string[] = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith(":")) frame.comment = line.slice(1).trim();
+      else if (line.startsWith("id: ")) frame.id = Number(line.slice(4));
+      else if (line.startsWith("event: ")) frame.event = line.slice(7);
+      else if (line.startsWith("data: ")) data.push(line.slice(6));
+      else if (line.startsWith("retry: ")) frame.retry = Number(line.slice(7));
+    }
+    if (data.length) frame.data = data.join("\n");
+    frames.push(frame);
+  }
+  return frames;
+}
+
+export interface StreamEvent {
+  id: number;
+  event: string;
+  data: ProgressData;
+}
+
+export class TestUser {
+  private constructor(
+    readonly baseUrl: string,
+    readonly email: string,
+    private cookie: string,
+  ) {}
+
+  static async signUp(baseUrl: string): Promise<TestUser> {
+    const email = `user-${randomUUID().slice(0, 8)}@example.test`;
+    const res = await fetch(`${baseUrl}/api/auth/sign-up/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: baseUrl },
+      body: JSON.stringify({ email, password: "correct horse battery", name: "Test User" }),
+    });
+    if (res.status !== 200) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+    return new TestUser(baseUrl, email, cookie);
+  }
+
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set("cookie", this.cookie);
+    headers.set("origin", this.baseUrl);
+    if (init.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+    return fetch(`${this.baseUrl}${path}`, { ...init, headers });
+  }
+
+  async json<T = Record<string, unknown>>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+    const res = await this.fetch(path, init);
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  async connectSandbox(type: string, scenario?: { items: number; latency_ms: number; fault: string }): Promise<void> {
+    const c = await this.json(`/api/integrations/${type}/connect`, { method: "POST", body: JSON.stringify({ mode: "sandbox" }) });
+    if (c.status !== 200) throw new Error(`connect failed: ${JSON.stringify(c.body)}`);
+    if (scenario) {
+      const s = await this.json(`/api/integrations/${type}/sandbox`, { method: "PUT", body: JSON.stringify(scenario) });
+      if (s.status !== 200) throw new Error(`scenario failed: ${JSON.stringify(s.body)}`);
+    }
+  }
+
+  async startSync(type: string): Promise<{ status: number; syncId: string; attached: boolean }> {
+    const r = await this.json<{ sync_id: string; attached?: boolean }>(`/api/integrations/${type}/sync`, { method: "POST" });
+    return { status: r.status, syncId: r.body.sync_id, attached: r.body.attached === true };
+  }
+
+  async progress(syncId: string): Promise<ProgressData> {
+    const r = await this.json<{ progress: ProgressData }>(`/api/sync-progress/${syncId}`);
+    if (r.status !== 200) throw new Error(`progress ${r.status}`);
+    return r.body.progress;
+  }
+
+  /** Reads the stream until the server closes it (after the terminal event) or `stopAfter` events. */
+  async stream(
+    syncId: string,
+    opts: { lastEventId?: string; stopAfter?: number; timeoutMs?: number } = {},
+  ): Promise<{ status: number; headers: Headers; frames: SseFrame[]; events: StreamEvent[]; closedByServer: boolean }> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), opts.timeoutMs ?? 30_000);
+    const headers: Record<string, string> = { accept: "text/event-stream" };
+    if (opts.lastEventId !== undefined) headers["last-event-id"] = opts.lastEventId;
+    const res = await this.fetch(`/api/sync-progress/${syncId}/stream`, { headers, signal: controller.signal });
+    let text = "";
+    let closedByServer = false;
+    if (res.status === 200 && res.body) {
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) {
+            closedByServer = true;
+            break;
+          }
+          text += value;
+          if (opts.stopAfter !== undefined && parseSse(text).filter((f) => f.event).length >= opts.stopAfter) {
+            controller.abort();
+            break;
+          }
+        }
+      } catch (error) {
+        if (!controller.signal.aborted) throw error;
+      }
+    } else {
+      text = await res.text();
+    }
+    clearTimeout(timer);
+    const frames = res.status === 200 ? parseSse(text) : [];
+    const events = frames
+      .filter((f) => f.event && f.data !== undefined)
+      .map((f) => ({ id: f.id!, event: f.event!, data: JSON.parse(f.data!) as ProgressData }));
+    return { status: res.status, headers: res.headers, frames, events, closedByServer };
+  }
+
+  async waitForTerminal(syncId: string, timeoutMs = 30_000): Promise<ProgressData> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const p = await this.progress(syncId);
+      if (["complete", "error", "cancelled"].includes(p.status)) return p;
+      if (Date.now() > deadline) throw new Error(`sync ${syncId} still ${p.status} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

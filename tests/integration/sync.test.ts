@@ -1,0 +1,236 @@
+// The whole sync over real HTTP: the built app, real SQLite, the real Octokit against the
+// built-in GitHub sandbox. Timeouts are set small by tests/helpers/server-setup.ts.
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { TestUser } from "@/tests/helpers/client";
+
+const baseUrl = inject("baseUrl");
+
+describe("sync over HTTP", () => {
+  let user: TestUser;
+  beforeAll(async () => {
+    user = await TestUser.signUp(baseUrl);
+  });
+
+  it("starts, streams every event in order, completes, and stores each document once", async () => {
+    await user.connectSandbox("github", { items: 120, latency_ms: 30, fault: "none" });
+    const start = await user.startSync("github");
+    expect(start.status).toBe(202);
+    expect(start.syncId).toMatch(/^sync_[0-9a-f]{32}$/);
+
+    const s = await user.stream(start.syncId);
+    expect(s.status).toBe(200);
+    expect(s.headers.get("content-type")).toContain("text/event-stream");
+    expect(s.headers.get("cache-control")).toBe("no-cache, no-transform");
+    expect(s.headers.get("x-accel-buffering")).toBe("no");
+    expect(s.frames[0]?.retry).toBe(2000);
+    expect(s.closedByServer).toBe(true);
+
+    const ids = s.events.map((e) => e.id);
+    for (let i = 1; i < ids.length; i += 1) expect(ids[i]).toBe(ids[i - 1]! + 1);
+    const last = s.events.at(-1)!;
+    expect(last.event).toBe("complete");
+    expect(last.data).toMatchObject({
+      sync_id: start.syncId,
+      connector_type: "github",
+      status: "complete",
+      total_items: 120,
+      processed_items: 120,
+      failed_items: 0,
+      percent_complete: 100,
+    });
+    expect(Date.parse(last.data.finished_at!)).toBeGreaterThanOrEqual(Date.parse(last.data.started_at));
+    const statuses = new Set(s.events.map((e) => e.data.status));
+    expect(statuses.has("connecting") || statuses.has("syncing")).toBe(true);
+
+    // Replaying the whole log from 0 shows every event from the first (`started`) on.
+    const replay = await user.stream(start.syncId, { lastEventId: "0" });
+    expect(replay.events[0]).toMatchObject({ id: 1, event: "started" });
+    expect(replay.events.map((e) => e.id)).toEqual(Array.from({ length: last.id }, (_, i) => i + 1));
+    const percents = replay.events.map((e) => e.data.percent_complete);
+    for (const m of [10, 25, 50, 75, 90]) expect(percents.some((p) => p >= m)).toBe(true);
+    for (let i = 1; i < percents.length; i += 1) expect(percents[i]).toBeGreaterThanOrEqual(percents[i - 1]!);
+
+    const list = await user.json<{ integrations: { type: string; item_count: number; last_sync_at: string | null; last_sync_status: string | null; active_sync_id: string | null }[] }>("/api/integrations");
+    expect(list.status, JSON.stringify(list.body)).toBe(200);
+    const gh = list.body.integrations.find((i) => i.type === "github")!;
+    expect(gh.item_count).toBe(120);
+    expect(gh.last_sync_status).toBe("complete");
+    expect(gh.last_sync_at).not.toBeNull();
+    expect(gh.active_sync_id).toBeNull();
+
+    // A re-sync with nothing new never duplicates; a few new items are fetched incrementally.
+    await user.connectSandbox("github", { items: 130, latency_ms: 0, fault: "none" });
+    const again = await user.startSync("github");
+    const done = await user.waitForTerminal(again.syncId);
+    expect(done.status).toBe("complete");
+    expect(done.processed_items).toBeGreaterThanOrEqual(10);
+    // GitHub's `since` is inclusive: one boundary item per repository (3 here) comes again.
+    expect(done.processed_items).toBeLessThanOrEqual(13);
+    const after = await user.json<{ integrations: { type: string; item_count: number }[] }>("/api/integrations");
+    expect(after.body.integrations.find((i) => i.type === "github")!.item_count).toBe(130);
+  });
+
+  it("replays after Last-Event-ID without gaps, while the sync runs", async () => {
+    await user.connectSandbox("github", { items: 300, latency_ms: 150, fault: "none" });
+    const { syncId } = await user.startSync("github");
+    const firstPart = await user.stream(syncId, { stopAfter: 3 });
+    expect(firstPart.events.length).toBe(3);
+    const lastSeen = firstPart.events.at(-1)!.id;
+    const rest = await user.stream(syncId, { lastEventId: String(lastSeen) });
+    expect(rest.events[0]!.id).toBe(lastSeen + 1);
+    const ids = rest.events.map((e) => e.id);
+    for (let i = 1; i < ids.length; i += 1) expect(ids[i]).toBe(ids[i - 1]! + 1);
+    expect(rest.events.at(-1)!.event).toBe("complete");
+  });
+
+  it("attaches a second click to the running sync, and cancels it", async () => {
+    await user.connectSandbox("github", { items: 400, latency_ms: 400, fault: "none" });
+    const first = await user.startSync("github");
+    const second = await user.startSync("github");
+    expect(first.status).toBe(202);
+    expect(second).toEqual({ status: 200, syncId: first.syncId, attached: true });
+
+    const cancel = await user.json<{ progress: { status: string } }>(`/api/sync-progress/${first.syncId}/cancel`, { method: "POST" });
+    expect(cancel.status).toBe(200);
+    expect(cancel.body.progress.status).toBe("cancelled");
+    const s = await user.stream(first.syncId);
+    expect(s.events).toHaveLength(1);
+    expect(s.events[0]!.event).toBe("cancelled");
+    expect(s.closedByServer).toBe(true);
+
+    // The connection is free again: the next click starts a new run.
+    const third = await user.startSync("github");
+    expect(third.status).toBe(202);
+    expect(third.syncId).not.toBe(first.syncId);
+    await user.json(`/api/sync-progress/${third.syncId}/cancel`, { method: "POST" });
+  });
+
+  it("ends a hanging provider in error within the configured timeouts, saying why", async () => {
+    await user.connectSandbox("github", { items: 50, latency_ms: 0, fault: "hang" });
+    const started = Date.now();
+    const { syncId } = await user.startSync("github");
+    const end = await user.waitForTerminal(syncId, 20_000);
+    expect(end.status).toBe("error");
+    // connect timeout 3 s, request timeout 1 s x 2 attempts, stall 4 s (tests/helpers/server-setup.ts)
+    expect(Date.now() - started).toBeLessThan(12_000);
+    expect(end.error_message).toMatch(/did not answer within 1 s|took longer than 3 s|No progress for 4 s/);
+  });
+
+  it.each([
+    ["server_error", "error", /kept failing \(HTTP 502\)/],
+    ["malformed", "error", /could not read/],
+    ["expired_token", "error", /Reconnect GitHub/],
+  ])("fault %s ends in %s with a readable reason", async (fault, status, message) => {
+    await user.connectSandbox("github", { items: 40, latency_ms: 0, fault });
+    const { syncId } = await user.startSync("github");
+    const end = await user.waitForTerminal(syncId, 20_000);
+    expect(end.status).toBe(status);
+    expect(end.error_message).toMatch(message);
+  });
+
+  it("marks the connection for reconnecting when the token is refused", async () => {
+    const list = await user.json<{ integrations: { type: string; status: string }[] }>("/api/integrations");
+    expect(list.body.integrations.find((i) => i.type === "github")!.status).toBe("needs_reauth");
+  });
+
+  it("counts broken items as failed without failing the run", async () => {
+    const other = await TestUser.signUp(baseUrl);
+    await other.connectSandbox("github", { items: 40, latency_ms: 0, fault: "item_errors" });
+    const { syncId } = await other.startSync("github");
+    const end = await other.waitForTerminal(syncId);
+    expect(end.status).toBe("complete");
+    expect(end.failed_items).toBe(4);
+    expect(end.processed_items).toBe(36);
+  });
+
+  it("waits out a rate limit visibly, then completes", async () => {
+    const other = await TestUser.signUp(baseUrl);
+    await other.connectSandbox("github", { items: 1500, latency_ms: 0, fault: "rate_limit" });
+    const { syncId } = await other.startSync("github");
+    const s = await other.stream(syncId, { timeoutMs: 40_000 });
+    const limited = s.events.find((e) => e.data.status === "rate_limited");
+    expect(limited).toBeDefined();
+    expect(limited!.data.retry_at).toBeDefined();
+    expect(limited!.data.stage).toMatch(/Rate limited by GitHub, resuming in \d+ s/);
+    const end = s.events.at(-1)!;
+    expect(end.event).toBe("complete");
+    expect(end.data.processed_items).toBe(1500);
+    expect(end.data.retry_at).toBeUndefined();
+  });
+});
+
+describe("input and isolation", () => {
+  let alice: TestUser;
+  let bob: TestUser;
+  let aliceSync: string;
+  beforeAll(async () => {
+    alice = await TestUser.signUp(baseUrl);
+    bob = await TestUser.signUp(baseUrl);
+    await alice.connectSandbox("github", { items: 10, latency_ms: 0, fault: "none" });
+    aliceSync = (await alice.startSync("github")).syncId;
+    await alice.waitForTerminal(aliceSync);
+  });
+
+  it("answers another user's sync id exactly like an unknown one: 404", async () => {
+    const unknown = "sync_" + "0".repeat(32);
+    for (const id of [aliceSync, unknown, "not-a-sync-id"]) {
+      const snap = await bob.json(`/api/sync-progress/${id}`);
+      expect(snap).toEqual({ status: 404, body: { success: false, error: "No such sync" } });
+      expect((await bob.stream(id)).status).toBe(404);
+      expect((await bob.json(`/api/sync-progress/${id}/cancel`, { method: "POST" })).status).toBe(404);
+    }
+    expect((await alice.json(`/api/sync-progress/${aliceSync}`)).status).toBe(200);
+  });
+
+  it("answers an unknown connector type with 400 and a readable error", async () => {
+    const r = await alice.json("/api/integrations/dropbox/sync", { method: "POST" });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ success: false });
+    expect(String(r.body.error)).toMatch(/gmail, slack, box, github/);
+  });
+
+  it("requires a session", async () => {
+    const r = await fetch(`${baseUrl}/api/integrations/github/sync`, { method: "POST" });
+    expect(r.status).toBe(401);
+    expect(await r.json()).toEqual({ success: false, error: "Sign in first" });
+  });
+
+  it.each([
+    ["broken JSON", "/api/integrations/github/sandbox", "PUT", "{not json", 400],
+    ["unknown fault", "/api/integrations/github/sandbox", "PUT", JSON.stringify({ items: 5, latency_ms: 0, fault: "explode" }), 400],
+    ["negative items", "/api/integrations/github/sandbox", "PUT", JSON.stringify({ items: -1, latency_ms: 0, fault: "none" }), 400],
+    ["unknown field", "/api/integrations/github/sandbox", "PUT", JSON.stringify({ items: 5, latency_ms: 0, fault: "none", x: 1 }), 400],
+    ["live mode", "/api/integrations/github/connect", "POST", JSON.stringify({ mode: "live" }), 400],
+    ["array body", "/api/integrations/github/sync", "POST", "[]", 400],
+    ["huge body", "/api/integrations/github/sync", "POST", JSON.stringify({ pad: "x".repeat(100_000) }), 413],
+  ])("rejects %s with a 4xx JSON error and changes nothing", async (_, path, method, body, status) => {
+    const before = await alice.json<{ integrations: unknown }>("/api/integrations");
+    const r = await alice.json(path, { method, body });
+    expect(r.status).toBe(status);
+    expect(r.body.success).toBe(false);
+    expect(typeof r.body.error).toBe("string");
+    const after = await alice.json<{ integrations: unknown }>("/api/integrations");
+    expect(after.body.integrations).toEqual(before.body.integrations);
+  });
+
+  it.each(["abc", "-1", "1.5"])("rejects a garbage Last-Event-ID %j with 400", async (value) => {
+    const s = await alice.stream(aliceSync, { lastEventId: value });
+    expect(s.status).toBe(400);
+  });
+
+  it("rejects a Last-Event-ID from the future with 400, and replays nothing after the last one", async () => {
+    const full = await alice.stream(aliceSync);
+    const lastId = full.events.at(-1)!.id;
+    expect((await alice.stream(aliceSync, { lastEventId: String(lastId + 5) })).status).toBe(400);
+    const none = await alice.stream(aliceSync, { lastEventId: String(lastId), timeoutMs: 3000 });
+    expect(none.status).toBe(200);
+    expect(none.events).toEqual([]);
+    expect(none.closedByServer).toBe(true);
+  });
+
+  it("refuses to sync a provider that is not connected", async () => {
+    const r = await bob.json("/api/integrations/github/sync", { method: "POST" });
+    expect(r.status).toBe(409);
+    expect(String(r.body.error)).toMatch(/not connected/);
+  });
+});
