@@ -5,8 +5,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 
-rmSync("test-results", { recursive: true, force: true });
-mkdirSync("test-results", { recursive: true });
+rmSync("reports", { recursive: true, force: true });
+mkdirSync("reports", { recursive: true });
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 
 function step(name, cmd, args, extraEnv = {}) {
@@ -19,22 +19,22 @@ const built = step("build", "npm", ["run", "build"]);
 const results = { passed: 0, failed: 0 };
 let ok = built;
 if (built) {
-  ok = step("vitest", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=test-results/vitest.json"]) && ok;
+  ok = step("vitest", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=reports/vitest.json"]) && ok;
   ok =
     step("playwright", "npx", ["playwright", "test", "--reporter=list,json"], {
-      PLAYWRIGHT_JSON_OUTPUT_NAME: "test-results/playwright.json",
+      PLAYWRIGHT_JSON_OUTPUT_NAME: "reports/playwright.json",
     }) && ok;
 }
 
-if (existsSync("test-results/vitest.json")) {
-  const v = JSON.parse(readFileSync("test-results/vitest.json", "utf8"));
+if (existsSync("reports/vitest.json")) {
+  const v = JSON.parse(readFileSync("reports/vitest.json", "utf8"));
   results.passed += v.numPassedTests;
   results.failed += v.numFailedTests;
   // A file that failed to load has no tests in the counts; count it as a failure.
   results.failed += (v.testResults ?? []).filter((f) => f.status === "failed" && (f.assertionResults ?? []).length === 0).length;
 } else if (built) results.failed += 1;
-if (existsSync("test-results/playwright.json")) {
-  const p = JSON.parse(readFileSync("test-results/playwright.json", "utf8"));
+if (existsSync("reports/playwright.json")) {
+  const p = JSON.parse(readFileSync("reports/playwright.json", "utf8"));
   results.passed += p.stats.expected + (p.stats.flaky ?? 0);
   results.failed += p.stats.unexpected;
   results.failed += (p.errors ?? []).length;
