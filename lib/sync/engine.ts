@@ -9,7 +9,7 @@ import { env } from "@/lib/env";
 import { appendEvent, toProgressData } from "@/lib/progress/store";
 import { ProgressTracker } from "@/lib/progress/tracker";
 import { getConnector, providerBaseUrl, providerLabel } from "@/lib/connectors/registry";
-import type { ConnectorCredentials, DocumentInput, SyncContext, SyncPage } from "@/lib/connectors/types";
+import type { Connector, ConnectorCredentials, DocumentInput, SyncContext, SyncPage } from "@/lib/connectors/types";
 import { createProviderFetch } from "@/lib/sync/provider-fetch";
 import { SyncError, describeError } from "@/lib/sync/errors";
 import { isTerminal, type ConnectorType, type SyncStatus } from "@/lib/sync/types";
@@ -66,7 +66,19 @@ function formatCount(n: number, one: string, many: string): string {
  * Runs `runId` to a terminal state (or leaves it resumable when `stop` aborts with a
  * ShutdownSignal). Never throws for provider trouble: that ends the run with `error`.
  */
-export async function executeRun(runId: string, stop: AbortSignal, limits: RunLimits = limitsFromEnv()): Promise<void> {
+export interface ExecuteOptions {
+  /** Aborted with a ShutdownSignal when the process stops: the run stays resumable. */
+  stop: AbortSignal;
+  /** The owner recorded on the run; losing ownership stops this execution. */
+  workerId: string;
+  limits?: RunLimits;
+  /** Tests inject a connector; the app uses the registry. */
+  connector?: Connector;
+}
+
+export async function executeRun(runId: string, opts: ExecuteOptions): Promise<void> {
+  const { stop, workerId } = opts;
+  const limits = opts.limits ?? limitsFromEnv();
   const run = await db().syncRun.findUnique({ where: { id: runId }, include: { connection: true } });
   if (!run || isTerminal(run.status)) return;
   const type = run.connectorType as ConnectorType;
@@ -107,12 +119,13 @@ export async function executeRun(runId: string, stop: AbortSignal, limits: RunLi
     Math.min(1000, Math.max(50, limits.stallTimeoutMs / 4)),
   );
   const heartbeat = setInterval(() => {
-    void db()
-      .syncRun.update({ where: { id: runId }, data: { heartbeatAt: new Date() }, select: { cancelRequestedAt: true } })
-      .then((r) => {
-        if (r.cancelRequestedAt) controller.abort(new SyncError("cancelled", "Cancelled"));
-      })
-      .catch(() => undefined);
+    void (async () => {
+      const { count } = await db().syncRun.updateMany({ where: { id: runId, workerId }, data: { heartbeatAt: new Date() } });
+      // Another process took the run over (we were presumed dead): stop without touching it.
+      if (count === 0) return controller.abort(new ShutdownSignal());
+      const r = await db().syncRun.findUnique({ where: { id: runId }, select: { cancelRequestedAt: true } });
+      if (r?.cancelRequestedAt) controller.abort(new SyncError("cancelled", "Cancelled"));
+    })().catch(() => undefined);
   }, limits.heartbeatMs);
 
   let statusBeforeWait: { status: SyncStatus; stage: string } | undefined;
@@ -140,7 +153,7 @@ export async function executeRun(runId: string, stop: AbortSignal, limits: RunLi
 
   try {
     if (run.cancelRequestedAt) throw new SyncError("cancelled", "Cancelled");
-    const connector = getConnector(type);
+    const connector = opts.connector ?? getConnector(type);
     if (!connector) throw new SyncError("internal", `${provider} sync is not available in this version yet.`);
 
     const saved = run.checkpoint ? (JSON.parse(run.checkpoint) as Checkpoint) : null;

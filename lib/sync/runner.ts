@@ -4,6 +4,7 @@
 // again from its checkpoint, or ended as interrupted after too many tries.
 import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db";
+import { env } from "@/lib/env";
 import { appendEvent, toProgressData } from "@/lib/progress/store";
 import { ProgressTracker } from "@/lib/progress/tracker";
 import { ShutdownSignal, executeRun, limitsFromEnv } from "@/lib/sync/engine";
@@ -53,7 +54,7 @@ class InProcessRunner {
     const controller = new AbortController();
     this.running.set(runId, controller);
     try {
-      if (await this.claim(runId)) await executeRun(runId, controller.signal, limitsFromEnv());
+      if (await this.claim(runId)) await executeRun(runId, { stop: controller.signal, workerId: this.workerId, limits: limitsFromEnv() });
     } catch (error) {
       console.error(`[runner] run ${runId} crashed`, error);
       await endRun(runId, "error", "The sync stopped on an unexpected problem; please try again.").catch(() => undefined);
@@ -77,9 +78,13 @@ class InProcessRunner {
     return count === 1;
   }
 
-  /** Finds runs left unfinished by a process that died; resumes or ends each. */
-  async recover(): Promise<number> {
-    const staleBefore = new Date(Date.now() - STALE_AFTER_MS);
+  /**
+   * Finds runs left unfinished by a process that died; resumes or ends each. `atBoot` in
+   * the embedded single-process mode: every unfinished run is an orphan, no need to wait
+   * for its heartbeat to go stale.
+   */
+  async recover(atBoot = false): Promise<number> {
+    const staleBefore = new Date(atBoot ? Date.now() : Date.now() - STALE_AFTER_MS);
     const orphans = await db().syncRun.findMany({
       where: {
         finishedAt: null,
@@ -90,7 +95,7 @@ class InProcessRunner {
     });
     let handled = 0;
     for (const orphan of orphans) {
-      if (this.running.has(orphan.id) || this.waiting.includes(orphan.id)) continue;
+      if (this.running.has(orphan.id) || this.waiting.includes(orphan.id) || orphan.workerId === this.workerId) continue;
       handled += 1;
       if (orphan.resumeCount >= MAX_RESUMES) {
         await endRun(orphan.id, "error", "The sync was interrupted (the server stopped) several times and could not be resumed. Start it again.");
@@ -107,7 +112,8 @@ class InProcessRunner {
 
   start(): void {
     if (this.sweeper) return;
-    void this.recover().catch((error) => console.error("[runner] recovery failed", error));
+    const singleProcess = !env().REDIS_URL;
+    void this.recover(singleProcess).catch((error) => console.error("[runner] recovery failed", error));
     // Also catches runs queued while no process was running (e.g. queued, then a crash).
     this.sweeper = setInterval(() => {
       void this.recover().catch((error) => console.error("[runner] recovery failed", error));

@@ -1,0 +1,95 @@
+// Starts the real built app (`node scripts/start.mjs --no-build`) on a free loopback port.
+import { execSync, spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** Settings the integration tests rely on (small, so faults end within seconds). */
+export const TEST_SETTINGS = {
+  SYNC_CONNECT_TIMEOUT_S: "3",
+  SYNC_REQUEST_TIMEOUT_S: "1",
+  SYNC_STALL_TIMEOUT_S: "4",
+  SYNC_TIMEOUT_S: "60",
+  SYNC_MAX_ATTEMPTS: "2",
+  SYNC_MAX_RATE_LIMIT_WAIT_S: "10",
+};
+
+export interface RunningServer {
+  baseUrl: string;
+  port: number;
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startServer(opts: { databaseUrl: string; port?: number; env?: Record<string, string> }): Promise<RunningServer> {
+  const port = opts.port ?? (await freePort());
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ["scripts/start.mjs", "--no-build"], {
+    env: {
+      ...process.env,
+      ...TEST_SETTINGS,
+      PORT: String(port),
+      DATABASE_URL: opts.databaseUrl,
+      APP_SECRET: "integration-test-secret-0123456789abcdef",
+      APP_URL: baseUrl,
+      ...opts.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early:\n${output}`);
+    try {
+      const res = await fetch(`${baseUrl}/api/integrations`);
+      if (res.status === 401) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not start within 90 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    baseUrl,
+    port,
+    child,
+    output: () => output,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // start.mjs forwards SIGTERM/SIGINT to next; SIGKILL must reach the server itself.
+      if (signal === "SIGKILL") killTree(child.pid!);
+      else child.kill(signal);
+      const timer = setTimeout(() => killTree(child.pid!), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function descendants(pid: number): number[] {
+  const kids = execSync(`pgrep -P ${pid} || true`).toString().split(/\s+/).filter(Boolean).map(Number);
+  return kids.flatMap((k) => [...descendants(k), k]);
+}
+
+/** SIGKILLs the server and everything it started (start.mjs -> next -> …), deepest first. */
+function killTree(pid: number): void {
+  for (const p of [...descendants(pid), pid]) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
