@@ -12,6 +12,8 @@ export default defineConfig({
         test: {
           name: "unit",
           environment: "node",
+          // Lets abort tests force garbage collection (the bug they guard against needs it).
+          execArgv: ["--expose-gc"],
           include: ["lib/**/*.test.ts", "components/**/*.test.ts"],
         },
       },

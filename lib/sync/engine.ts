@@ -11,7 +11,7 @@ import { ProgressTracker } from "@/lib/progress/tracker";
 import { getConnector, providerBaseUrl, providerLabel } from "@/lib/connectors/registry";
 import type { Connector, ConnectorCredentials, DocumentInput, SyncContext, SyncPage } from "@/lib/connectors/types";
 import { createProviderFetch } from "@/lib/sync/provider-fetch";
-import { SyncError, describeError } from "@/lib/sync/errors";
+import { SyncError, describeError, formatDuration, formatSeconds } from "@/lib/sync/errors";
 import { isTerminal, type ConnectorType, type SyncStatus } from "@/lib/sync/types";
 
 export interface RunLimits {
@@ -99,7 +99,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
   const runTimer = setTimeout(
     () =>
       controller.abort(
-        new SyncError("run_timeout", `The sync ran longer than ${Math.round(limits.runTimeoutMs / 60_000)} min and was stopped. Try again; it continues where it stopped.`),
+        new SyncError("run_timeout", `The sync ran longer than ${formatDuration(limits.runTimeoutMs)} and was stopped. Sync again to continue where it stopped.`),
       ),
     Math.max(0, run.startedAt.getTime() + limits.runTimeoutMs - Date.now()),
   );
@@ -111,7 +111,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
         controller.abort(
           new SyncError(
             "stalled",
-            `No progress for ${Math.round(limits.stallTimeoutMs / 1000)} s: ${provider} stopped answering, so the sync was stopped. Try again later.`,
+            `No progress for ${formatSeconds(limits.stallTimeoutMs)}: ${provider} stopped answering, so the sync was stopped. Try again later.`,
           ),
         );
       }
@@ -162,7 +162,10 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
         processed_items: saved.processed,
         failed_items: saved.failed,
         total_items: saved.total,
-        stage: `Resuming after an interruption (${formatCount(saved.processed, "item", "items")} already synced)…`,
+        stage:
+          run.resumeCount > 0
+            ? `Resuming after an interruption (${formatCount(saved.processed, "item", "items")} already synced)…`
+            : `Continuing where the last sync stopped (${formatCount(saved.processed, "item", "items")} already synced)…`,
       });
     }
     const credentials = decryptJson<ConnectorCredentials>(conn.credentials);
@@ -192,7 +195,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
       await connector.connect(connectCtx);
     } catch (error) {
       if (!controller.signal.aborted && connectSignal.aborted) {
-        throw new SyncError("connect_timeout", `Connecting to ${provider} took longer than ${Math.round(limits.connectTimeoutMs / 1000)} s. Try again later.`);
+        throw new SyncError("connect_timeout", `Connecting to ${provider} took longer than ${formatSeconds(limits.connectTimeoutMs)}. Try again later.`);
       }
       throw error;
     }

@@ -39,3 +39,16 @@ export function describeError(error: unknown, provider: string): SyncError {
   }
   return new SyncError("internal", `The sync stopped on an unexpected problem; try again. If it keeps happening, reconnect ${provider}.`);
 }
+
+/** "0.3 s", "1 s", "45 s" — for messages about timeouts. */
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${s < 10 ? Number(s.toFixed(1)) : Math.round(s)} s`;
+}
+
+/** "1.5 s", "12 min", "2 h 5 min". */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return formatSeconds(ms);
+  const min = Math.round(ms / 60_000);
+  return min < 60 ? `${min} min` : `${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ""}`;
+}

@@ -2,8 +2,9 @@
 // on the per-request timeout or when the run is stopped, so a timeout really ends the HTTP
 // call. Network errors and 5xx are retried with backoff; rate limits are waited out as the
 // provider asks, visibly (onWait), up to a maximum.
-import { SyncError } from "@/lib/sync/errors";
+import { SyncError, formatSeconds } from "@/lib/sync/errors";
 import { backoffMs, isRetryableStatus, rateLimitWaitMs, sleep } from "@/lib/sync/retry";
+import { nodeFetch } from "@/lib/sync/node-fetch";
 
 export interface ProviderFetchOptions {
   provider: string;
@@ -31,7 +32,7 @@ function isJson(res: Response): boolean {
 
 export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
   const now = opts.now ?? Date.now;
-  const doFetch = opts.fetchImpl ?? globalThis.fetch;
+  const doFetch = opts.fetchImpl ?? nodeFetch;
 
   return async function providerFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     let attempt = 0;
@@ -39,18 +40,37 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
     let lastProblem = "";
     for (;;) {
       if (opts.signal.aborted) throw opts.signal.reason;
-      const timeout = AbortSignal.timeout(opts.requestTimeoutMs);
-      const signal = AbortSignal.any([opts.signal, timeout]);
+      // One controller per attempt, held by strong references only (see node-fetch.ts):
+      // the run's signal and the timer each abort it, and it aborts the socket.
+      const attemptController = new AbortController();
+      const signal = attemptController.signal;
+      const timeout = { aborted: false };
+      const timer = setTimeout(() => {
+        timeout.aborted = true;
+        attemptController.abort(new SyncError("timeout", `${opts.provider} did not answer in time`));
+      }, opts.requestTimeoutMs);
+      const onRunAbort = () => attemptController.abort(opts.signal.reason);
+      opts.signal.addEventListener("abort", onRunAbort, { once: true });
+      const release = () => {
+        clearTimeout(timer);
+        opts.signal.removeEventListener("abort", onRunAbort);
+      };
       let res: Response;
       let text: string | undefined;
       try {
         res = await doFetch(input, { ...init, signal });
         // Read JSON bodies here, still under the timeout, so a body that never ends is caught too.
         if (isJson(res) && !NULL_BODY_STATUSES.has(res.status)) text = await res.text();
+        else if (!NULL_BODY_STATUSES.has(res.status)) {
+          // A streamed body stays under the timeout until it is read to the end.
+          res = new Response(res.body?.pipeThrough(releaseOnEnd(release)) ?? null, res);
+        }
+        if (text !== undefined || NULL_BODY_STATUSES.has(res.status)) release();
       } catch (error) {
+        release();
         if (opts.signal.aborted) throw opts.signal.reason;
         lastProblem = timeout.aborted
-          ? `did not answer within ${Math.round(opts.requestTimeoutMs / 1000)} s`
+          ? `did not answer within ${formatSeconds(opts.requestTimeoutMs)}`
           : `could not be reached (${(error as Error)?.message ?? "network error"})`;
         attempt += 1;
         if (attempt >= opts.maxAttempts) {
@@ -58,6 +78,12 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
         }
         await sleep(backoffMs(attempt, { random: opts.random }), opts.signal);
         continue;
+      }
+
+      // Anything but a successful answer is not handed on: free its body and timer now.
+      if (!res.ok && text === undefined) {
+        await res.body?.cancel().catch(() => undefined);
+        release();
       }
 
       const wait = rateLimitWaitMs(res.status, res.headers, now());
@@ -106,4 +132,12 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
       return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
     }
   };
+}
+
+function releaseOnEnd(release: () => void): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    flush() {
+      release();
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffMs, parseRetryAfter, rateLimitWaitMs } from "@/lib/sync/retry";
+import { formatDuration, formatSeconds } from "@/lib/sync/errors";
 
 const now = Date.parse("2026-01-01T00:00:00Z");
 
@@ -39,4 +40,20 @@ describe("rateLimitWaitMs", () => {
     expect(rateLimitWaitMs(429, h({}), now)).toBe(30_000);
     expect(rateLimitWaitMs(429, h({ "retry-after": "0" }), now)).toBe(1000);
   });
+});
+
+
+describe("formatSeconds / formatDuration", () => {
+  it.each([
+    [300, "0.3 s"],
+    [1000, "1 s"],
+    [1500, "1.5 s"],
+    [45_000, "45 s"],
+  ])("formatSeconds(%d) = %s", (ms, text) => expect(formatSeconds(ms)).toBe(text));
+  it.each([
+    [1500, "1.5 s"],
+    [60_000, "1 min"],
+    [3_600_000, "1 h"],
+    [7_500_000, "2 h 5 min"],
+  ])("formatDuration(%d) = %s", (ms, text) => expect(formatDuration(ms)).toBe(text));
 });

@@ -27,6 +27,14 @@ export async function startOrAttach(viewer: Viewer, type: ConnectorType): Promis
       // The connection row is the lock: only one caller moves activeRunId from null to its run.
       const claimed = await tx.connection.updateMany({ where: { id: conn.id, activeRunId: null }, data: { activeRunId: syncId } });
       if (claimed.count === 0) return null;
+      // A run that failed or was cancelled part-way left a checkpoint: continue from it.
+      // Safe because the connection's cursor only moves when a run completes.
+      const previous = await tx.syncRun.findFirst({
+        where: { connectionId: conn.id },
+        orderBy: { createdAt: "desc" },
+        select: { status: true, checkpoint: true },
+      });
+      const carried = previous && previous.status !== "complete" && previous.checkpoint ? previous.checkpoint : null;
       const run = await tx.syncRun.create({
         data: {
           id: syncId,
@@ -37,6 +45,7 @@ export async function startOrAttach(viewer: Viewer, type: ConnectorType): Promis
           status: "queued",
           stage: `Waiting to start the ${label} sync…`,
           lastSeq: 1,
+          checkpoint: carried,
         },
       });
       const data = JSON.stringify(toProgressData(run));

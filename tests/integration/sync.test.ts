@@ -105,6 +105,30 @@ describe("sync over HTTP", () => {
     await user.json(`/api/sync-progress/${third.syncId}/cancel`, { method: "POST" });
   });
 
+  it("continues a cancelled sync where it stopped on the next click", async () => {
+    const other = await TestUser.signUp(baseUrl);
+    await other.connectSandbox("github", { items: 600, latency_ms: 250, fault: "none" });
+    const first = await other.startSync("github");
+    let p = await other.progress(first.syncId);
+    while (p.processed_items < 100) {
+      await new Promise((r) => setTimeout(r, 50));
+      p = await other.progress(first.syncId);
+    }
+    const cancelled = await other.json<{ progress: { status: string; processed_items: number } }>(`/api/sync-progress/${first.syncId}/cancel`, { method: "POST" });
+    expect(cancelled.body.progress.status).toBe("cancelled");
+    const done = cancelled.body.progress.processed_items;
+    expect(done).toBeLessThan(600);
+
+    await other.connectSandbox("github", { items: 600, latency_ms: 0, fault: "none" });
+    const second = await other.startSync("github");
+    const s = await other.stream(second.syncId, { lastEventId: "0" });
+    const end = s.events.at(-1)!;
+    expect(end.data).toMatchObject({ status: "complete", processed_items: 600, total_items: 600 });
+    expect(s.events.some((e) => e.data.stage.startsWith("Continuing where the last sync stopped"))).toBe(true);
+    const list = await other.json<{ integrations: { type: string; item_count: number }[] }>("/api/integrations");
+    expect(list.body.integrations.find((i) => i.type === "github")!.item_count).toBe(600);
+  });
+
   it("ends a hanging provider in error within the configured timeouts, saying why", async () => {
     await user.connectSandbox("github", { items: 50, latency_ms: 0, fault: "hang" });
     const started = Date.now();
