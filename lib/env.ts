@@ -35,6 +35,11 @@ const schema = z.object({
   SYNC_MAX_RATE_LIMIT_WAIT_S: seconds(900),
   /** Attempts per provider request on network errors and 5xx answers. */
   SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  /** Caps that stop a run early, saying so (never silently). */
+  SYNC_MAX_PAGES: z.coerce.number().int().min(1).default(1000),
+  SLACK_MAX_CHANNELS: z.coerce.number().int().min(1).default(200),
+  SLACK_MAX_MESSAGES_PER_CHANNEL: z.coerce.number().int().min(1).default(10_000),
+  BOX_MAX_FOLDERS: z.coerce.number().int().min(1).default(1000),
   SMTP_HOST: optionalString,
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   SMTP_USER: optionalString,

@@ -3,7 +3,8 @@
 import { db } from "@/lib/db";
 import type { Viewer } from "@/lib/auth";
 import { ApiError } from "@/lib/api/errors";
-import { encryptJson, randomToken, sha256 } from "@/lib/crypto";
+import { encryptJson } from "@/lib/crypto";
+import { expireSandboxAccessTokens, issueSandboxCredentials } from "@/lib/sandbox/accounts";
 import { isAvailable, providerLabel } from "@/lib/connectors/registry";
 import type { Connection } from "@/lib/generated/prisma/client";
 import type { IntegrationSummary } from "@/components/integrations/types";
@@ -57,21 +58,25 @@ export async function connectSandbox(viewer: Viewer, type: ConnectorType): Promi
   const existing = await db().connection.findUnique({ where: { userId_type: { userId: viewer.userId, type } } });
   if (existing && existing.mode === "sandbox" && existing.status === "connected") return getIntegration(viewer, type);
   if (existing?.activeRunId) throw new ApiError(409, `A ${providerLabel(type)} sync is running; wait for it or cancel it first.`);
-  const token = randomToken(`sbx_${type}_`);
   const data = {
     mode: "sandbox",
     status: "connected",
     statusMessage: null,
     accountLabel: "sandbox-user",
-    credentials: encryptJson({ accessToken: token }),
-    sandboxTokenHash: sha256(token),
-    sandboxScenario: JSON.stringify(existing?.sandboxScenario ? JSON.parse(existing.sandboxScenario) : DEFAULT_SANDBOX_SCENARIO),
+    // Replaced below, once the connection exists to issue tokens for.
+    credentials: encryptJson(null),
+    sandboxScenario: existing?.sandboxScenario ?? JSON.stringify(DEFAULT_SANDBOX_SCENARIO),
     cursor: null,
   };
-  await db().connection.upsert({
+  const conn = await db().connection.upsert({
     where: { userId_type: { userId: viewer.userId, type } },
     create: { ...data, userId: viewer.userId, workspaceId: viewer.workspaceId, type },
     update: data,
+  });
+  const tokens = await issueSandboxCredentials(conn.id, type);
+  await db().connection.update({
+    where: { id: conn.id },
+    data: { credentials: encryptJson({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }) },
   });
   return getIntegration(viewer, type);
 }
@@ -83,13 +88,6 @@ export async function setSandboxScenario(viewer: Viewer, type: ConnectorType, sc
   }
   const parsed = sandboxScenarioSchema.parse(scenario);
   await db().connection.update({ where: { id: conn.id }, data: { sandboxScenario: JSON.stringify(parsed) } });
+  if (parsed.fault === "expired_token") await expireSandboxAccessTokens(conn.id);
   return parsed;
-}
-
-/** For the built-in sandbox: the scenario behind a sandbox token, or null. */
-export async function sandboxAccountForToken(type: ConnectorType, token: string): Promise<{ key: string; scenario: SandboxScenario } | null> {
-  const conn = await db().connection.findUnique({ where: { sandboxTokenHash: sha256(token) } });
-  if (!conn || conn.type !== type || conn.mode !== "sandbox") return null;
-  const parsed = sandboxScenarioSchema.safeParse(conn.sandboxScenario ? JSON.parse(conn.sandboxScenario) : DEFAULT_SANDBOX_SCENARIO);
-  return { key: conn.id, scenario: parsed.success ? parsed.data : DEFAULT_SANDBOX_SCENARIO };
 }

@@ -12,11 +12,26 @@ const connectors: Record<ConnectorType, Connector | null> = {
   box: null,
 };
 
-const LIVE_BASE_URLS: Record<ConnectorType, string> = {
-  github: "https://api.github.com",
-  gmail: "https://gmail.googleapis.com",
-  slack: "https://slack.com/api",
-  box: "https://api.box.com",
+export interface ProviderEndpoints {
+  /** What the connector's SDK is pointed at. */
+  apiBaseUrl: string;
+  /** The OAuth token endpoint (refresh). */
+  tokenUrl: string;
+}
+
+const LIVE: Record<ConnectorType, ProviderEndpoints> = {
+  github: { apiBaseUrl: "https://api.github.com", tokenUrl: "https://github.com/login/oauth/access_token" },
+  gmail: { apiBaseUrl: "https://gmail.googleapis.com", tokenUrl: "https://oauth2.googleapis.com/token" },
+  slack: { apiBaseUrl: "https://slack.com/api", tokenUrl: "https://slack.com/api/oauth.v2.access" },
+  box: { apiBaseUrl: "https://api.box.com", tokenUrl: "https://api.box.com/oauth2/token" },
+};
+
+/** The same paths below /sandbox/<type>, served by this app (lib/sandbox). */
+const SANDBOX_PATHS: Record<ConnectorType, ProviderEndpoints> = {
+  github: { apiBaseUrl: "", tokenUrl: "/login/oauth/access_token" },
+  gmail: { apiBaseUrl: "", tokenUrl: "/token" },
+  slack: { apiBaseUrl: "/api", tokenUrl: "/api/oauth.v2.access" },
+  box: { apiBaseUrl: "", tokenUrl: "/oauth2/token" },
 };
 
 export function getConnector(type: ConnectorType): Connector | null {
@@ -27,9 +42,10 @@ export function isAvailable(type: ConnectorType): boolean {
   return connectors[type] !== null;
 }
 
-/** Sandbox connections talk to the stand-in this app serves under /sandbox/<type>. */
-export function providerBaseUrl(type: ConnectorType, mode: string): string {
-  return mode === "sandbox" ? `${internalOrigin()}/sandbox/${type}` : LIVE_BASE_URLS[type];
+export function providerEndpoints(type: ConnectorType, mode: string): ProviderEndpoints {
+  if (mode !== "sandbox") return LIVE[type];
+  const root = `${internalOrigin()}/sandbox/${type}`;
+  return { apiBaseUrl: root + SANDBOX_PATHS[type].apiBaseUrl, tokenUrl: root + SANDBOX_PATHS[type].tokenUrl };
 }
 
 export function providerLabel(type: ConnectorType): string {

@@ -33,6 +33,8 @@ export interface SyncPage {
 export interface ConnectorCredentials {
   accessToken: string;
   refreshToken?: string;
+  /** ISO time the access token expires, when the provider says. */
+  expiresAt?: string;
 }
 
 export interface ProgressReporter {
@@ -40,6 +42,22 @@ export interface ProgressReporter {
   stage(words: string): void;
   /** The true number of items this run will handle, once known (0 = unknown). */
   total(n: number): void;
+  /** Which phase the run is in: fetching (`syncing`) or a separate extraction phase (`parsing`). */
+  phase(status: "syncing" | "parsing"): void;
+  /**
+   * A limit stopped the run short of everything ("Stopped at 200 channels (SLACK_MAX_CHANNELS)").
+   * The run still completes; the stage, the summary and the email say this.
+   */
+  capped(note: string): void;
+}
+
+/** Caps from the settings (lib/env.ts), never silent: hitting one calls `progress.capped`. */
+export interface SyncLimits {
+  /** Pages of a provider listing (Gmail message ids, Box folder items…). */
+  maxPages: number;
+  maxChannels: number;
+  maxMessagesPerChannel: number;
+  maxFolders: number;
 }
 
 export interface SyncContext {
@@ -54,6 +72,32 @@ export interface SyncContext {
   /** Where an interrupted run of this sync stopped (null: start from the beginning). */
   checkpoint: unknown;
   progress: ProgressReporter;
+  limits: SyncLimits;
+}
+
+/** What `refresh` may use: the token endpoint (a sandbox's in sandbox mode) and a bounded fetch. */
+export interface RefreshContext {
+  fetch: typeof fetch;
+  signal: AbortSignal;
+  /** The provider's OAuth token endpoint (the sandbox's in sandbox mode). */
+  tokenUrl: string;
+  clientId?: string;
+  clientSecret?: string;
+}
+
+/**
+ * The provider's published request quota, per account. The engine paces every request
+ * through a token bucket sized from it, before the provider has to refuse anything.
+ */
+export interface QuotaSpec {
+  /** Units the bucket holds (the burst allowed). */
+  capacity: number;
+  /** Units added per second. */
+  refillPerSecond: number;
+  /** Units one request costs (e.g. Gmail messages.get = 5). */
+  cost(url: URL, method: string): number;
+  /** Requests in flight at once, at most. */
+  maxConcurrency: number;
 }
 
 export interface ConnectResult {
@@ -62,8 +106,17 @@ export interface ConnectResult {
 
 export interface Connector {
   readonly type: ConnectorType;
+  /** Pacing per account; absent: no pacing beyond the provider's own answers. */
+  readonly quota?: QuotaSpec;
   /** Checks the credentials with one cheap call. */
   connect(ctx: SyncContext): Promise<ConnectResult>;
   /** Yields pages until done; returns the cursor the next run starts from. */
   sync(ctx: SyncContext): AsyncGenerator<SyncPage, { cursor: unknown }, void>;
+  /**
+   * Trades the refresh token for a new access token (and, where the provider rotates it,
+   * a new refresh token). Throws SyncError("auth", …) when the provider refuses. The engine
+   * calls it once when the provider answers 401, stores the result before using it, and
+   * retries the request. Absent: a 401 ends the run asking to reconnect.
+   */
+  refresh?(credentials: ConnectorCredentials, ctx: RefreshContext): Promise<ConnectorCredentials>;
 }

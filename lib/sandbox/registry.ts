@@ -1,6 +1,6 @@
 // Which provider sandboxes the app serves under /sandbox/<provider>.
 import { createGithubSandbox } from "@/lib/sandbox/github/handler";
-import { sandboxAccountForToken } from "@/lib/connections/service";
+import { sandboxAuth } from "@/lib/sandbox/accounts";
 
 type SandboxHandler = (req: Request, subpath: string) => Promise<Response>;
 
@@ -10,7 +10,12 @@ type Holder = { [globalKey]?: Record<string, SandboxHandler> };
 function sandboxes(): Record<string, SandboxHandler> {
   const holder = globalThis as Holder;
   holder[globalKey] ??= {
-    github: createGithubSandbox({ resolveToken: (token) => sandboxAccountForToken("github", token) }),
+    github: createGithubSandbox({
+      resolveToken: async (token) => {
+        const check = await sandboxAuth("github").checkAccessToken(token);
+        return check.status === "ok" ? check.account : null;
+      },
+    }),
   };
   return holder[globalKey];
 }

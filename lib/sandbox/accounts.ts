@@ -1,0 +1,92 @@
+// Tokens of the built-in sandboxes, kept in the database like a provider keeps them: an
+// access token that can expire, a refresh token that (for Box) rotates on every use.
+import { db } from "@/lib/db";
+import { randomToken, sha256 } from "@/lib/crypto";
+import { DEFAULT_SANDBOX_SCENARIO, sandboxScenarioSchema, type ConnectorType, type SandboxScenario } from "@/lib/sync/types";
+
+export interface SandboxAccount {
+  /** Stable per connection: rate-limit buckets and seeded data hang off it. */
+  key: string;
+  scenario: SandboxScenario;
+  login?: string;
+}
+
+export type TokenCheck = { status: "ok"; account: SandboxAccount } | { status: "expired" | "unknown" };
+
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken?: string;
+  /** Seconds. */
+  expiresIn: number;
+}
+
+/** What a provider sandbox needs to authenticate callers and refresh their tokens. */
+export interface SandboxAuth {
+  checkAccessToken(token: string): Promise<TokenCheck>;
+  /** Exchanges a refresh token; `rotate` also replaces the refresh token (Box). Null: refused. */
+  refresh(refreshToken: string, opts: { rotate: boolean }): Promise<IssuedTokens | null>;
+}
+
+const ACCESS_TTL_S = 3600;
+/** Providers whose sandbox hands out refresh tokens (like the real ones). */
+const REFRESHABLE: ReadonlySet<ConnectorType> = new Set(["gmail", "box"]);
+
+function tokenPrefix(provider: ConnectorType, kind: "access" | "refresh"): string {
+  const real: Record<ConnectorType, string> = { github: "ghs_", gmail: "ya29.", slack: "xoxb-", box: "box_" };
+  return `${real[provider]}sbx_${kind === "refresh" ? "r_" : ""}`;
+}
+
+async function issue(connectionId: string, provider: ConnectorType, withRefresh: boolean): Promise<IssuedTokens> {
+  const accessToken = randomToken(tokenPrefix(provider, "access"));
+  const rows = [
+    { connectionId, provider, kind: "access", tokenHash: sha256(accessToken), expiresAt: new Date(Date.now() + ACCESS_TTL_S * 1000) },
+  ];
+  let refreshToken: string | undefined;
+  if (withRefresh) {
+    refreshToken = randomToken(tokenPrefix(provider, "refresh"));
+    rows.push({ connectionId, provider, kind: "refresh", tokenHash: sha256(refreshToken), expiresAt: null as unknown as Date });
+  }
+  await db().sandboxToken.createMany({ data: rows });
+  return { accessToken, refreshToken, expiresIn: ACCESS_TTL_S };
+}
+
+/** New credentials for a sandbox connection (connect): revokes what it had. */
+export async function issueSandboxCredentials(connectionId: string, provider: ConnectorType): Promise<IssuedTokens> {
+  await db().sandboxToken.updateMany({ where: { connectionId, revokedAt: null }, data: { revokedAt: new Date() } });
+  return issue(connectionId, provider, REFRESHABLE.has(provider));
+}
+
+/** The `expired_token` fault: every access token of the connection expires now (refresh still works). */
+export async function expireSandboxAccessTokens(connectionId: string): Promise<void> {
+  await db().sandboxToken.updateMany({ where: { connectionId, kind: "access", revokedAt: null }, data: { expiresAt: new Date() } });
+}
+
+async function accountFor(connectionId: string, provider: ConnectorType): Promise<SandboxAccount | null> {
+  const conn = await db().connection.findUnique({ where: { id: connectionId } });
+  if (!conn || conn.type !== provider || conn.mode !== "sandbox") return null;
+  const parsed = sandboxScenarioSchema.safeParse(conn.sandboxScenario ? JSON.parse(conn.sandboxScenario) : DEFAULT_SANDBOX_SCENARIO);
+  return { key: conn.id, scenario: parsed.success ? parsed.data : DEFAULT_SANDBOX_SCENARIO, login: "sandbox-user" };
+}
+
+export function sandboxAuth(provider: ConnectorType): SandboxAuth {
+  return {
+    async checkAccessToken(token) {
+      const row = await db().sandboxToken.findUnique({ where: { tokenHash: sha256(token) } });
+      if (!row || row.kind !== "access" || row.provider !== provider || row.revokedAt) return { status: "unknown" };
+      if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return { status: "expired" };
+      const account = await accountFor(row.connectionId, provider);
+      return account ? { status: "ok", account } : { status: "unknown" };
+    },
+    async refresh(refreshToken, { rotate }) {
+      const row = await db().sandboxToken.findUnique({ where: { tokenHash: sha256(refreshToken) } });
+      if (!row || row.kind !== "refresh" || row.provider !== provider || row.revokedAt) return null;
+      if (rotate) {
+        // One use only: a second exchange of the same refresh token is refused, as at Box.
+        const { count } = await db().sandboxToken.updateMany({ where: { id: row.id, revokedAt: null }, data: { revokedAt: new Date() } });
+        if (count === 0) return null;
+      }
+      const issued = await issue(row.connectionId, provider, rotate);
+      return rotate ? issued : { accessToken: issued.accessToken, expiresIn: issued.expiresIn };
+    },
+  };
+}
