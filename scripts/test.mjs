@@ -15,6 +15,7 @@ function step(name, cmd, args, extraEnv = {}) {
   return r.status === 0;
 }
 
+const typed = step("typecheck", "npx", ["tsc", "--noEmit", "-p", "."]);
 const built = step("build", "npm", ["run", "build"]);
 const results = { passed: 0, failed: 0 };
 let ok = built;
@@ -40,6 +41,7 @@ if (existsSync("reports/playwright.json")) {
   results.failed += (p.errors ?? []).length;
 } else if (built) results.failed += 1;
 if (!built) results.failed += 1;
+if (!typed) results.failed += 1; // type errors count as one failure: the suite is not green with them
 
 console.log(`${results.passed} passed, ${results.failed} failed`);
-process.exit(ok && results.failed === 0 ? 0 : 1);
+process.exit(ok && typed && results.failed === 0 ? 0 : 1);

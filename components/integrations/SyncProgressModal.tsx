@@ -5,6 +5,7 @@ import { Ban, CheckCircle, Clock, Loader2, WifiOff, X, XCircle } from "lucide-re
 import type { ProgressData } from "@/lib/sync/types";
 import { secondsUntil, type SyncPhase } from "./progress-reducer";
 import { useSyncProgress } from "./use-sync-progress";
+import { useSyncFailures } from "./use-sync-failures";
 import { connectorLabel, formatCount } from "./labels";
 
 export const AUTO_CLOSE_SECONDS = 3;
@@ -114,6 +115,8 @@ export function SyncProgressModal({ syncId, connectorType, onClose, onFinished }
     }, 200);
     return () => clearInterval(t);
   }, [phase]);
+
+  const failures = useSyncFailures(syncId, progress?.failed_items ?? 0, finished);
 
   // Rate-limit countdown from retry_at.
   const now = useNow(phase === "rate_limited");
@@ -295,6 +298,22 @@ export function SyncProgressModal({ syncId, connectorType, onClose, onFinished }
             </dd>
           </div>
         </dl>
+
+        {failures.length > 0 ? (
+          <div data-testid="sync-failures" className="mb-4 rounded-xl border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900">
+            <p className="mb-1 font-medium">Items that could not be synced</p>
+            <ul className="space-y-1">
+              {failures.map((f) => (
+                <li key={f.external_id} className="truncate" title={`${f.title ?? f.external_id}: ${f.reason}`}>
+                  <span className="font-medium">{f.title ?? f.external_id}</span>: {f.reason}
+                </li>
+              ))}
+            </ul>
+            {(progress?.failed_items ?? 0) > failures.length ? (
+              <p className="mt-1 text-xs text-amber-800">and {formatCount((progress?.failed_items ?? 0) - failures.length)} more</p>
+            ) : null}
+          </div>
+        ) : null}
 
         {/* Outcome boxes */}
         {phase === "error" || (progress?.error_message && phase !== "complete") ? (

@@ -4,13 +4,15 @@
 // with the checkpoint that lets an interrupted run continue where it stopped.
 import { createHash } from "node:crypto";
 import { db } from "@/lib/db";
-import { decryptJson } from "@/lib/crypto";
+import { decryptJson, encryptJson } from "@/lib/crypto";
 import { env } from "@/lib/env";
 import { appendEvent, toProgressData } from "@/lib/progress/store";
 import { ProgressTracker } from "@/lib/progress/tracker";
-import { getConnector, providerBaseUrl, providerLabel } from "@/lib/connectors/registry";
-import type { Connector, ConnectorCredentials, DocumentInput, SyncContext, SyncPage } from "@/lib/connectors/types";
+import { getConnector, providerEndpoints, providerLabel } from "@/lib/connectors/registry";
+import type { Connector, ConnectorCredentials, DocumentInput, SyncContext, SyncLimits, SyncPage } from "@/lib/connectors/types";
 import { createProviderFetch } from "@/lib/sync/provider-fetch";
+import { pacerFor, type Pacer } from "@/lib/sync/pacer";
+import { countUnindexed, indexNextBatch } from "@/lib/search/index-documents";
 import { SyncError, describeError, formatDuration, formatSeconds } from "@/lib/sync/errors";
 import { isTerminal, type ConnectorType, type SyncStatus } from "@/lib/sync/types";
 
@@ -34,6 +36,16 @@ export function limitsFromEnv(): RunLimits {
     maxRateLimitWaitMs: e.SYNC_MAX_RATE_LIMIT_WAIT_S * 1000,
     maxAttempts: e.SYNC_MAX_ATTEMPTS,
     heartbeatMs: 5000,
+  };
+}
+
+function limitsForConnector(): SyncLimits {
+  const e = env();
+  return {
+    maxPages: e.SYNC_MAX_PAGES,
+    maxChannels: e.SLACK_MAX_CHANNELS,
+    maxMessagesPerChannel: e.SLACK_MAX_MESSAGES_PER_CHANNEL,
+    maxFolders: e.BOX_MAX_FOLDERS,
   };
 }
 
@@ -129,10 +141,14 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
   }, limits.heartbeatMs);
 
   let statusBeforeWait: { status: SyncStatus; stage: string } | undefined;
+  let onUnauthorized: ((token: string | null) => Promise<string | null>) | undefined;
+  let pacer: Pacer | undefined;
   const fetchFor = (signal: AbortSignal) =>
     createProviderFetch({
       provider,
       signal,
+      pacer,
+      onUnauthorized,
       requestTimeoutMs: limits.requestTimeoutMs,
       maxAttempts: limits.maxAttempts,
       maxRateLimitWaitMs: limits.maxRateLimitWaitMs,
@@ -169,6 +185,8 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
       });
     }
     const credentials = decryptJson<ConnectorCredentials>(conn.credentials);
+    const endpoints = providerEndpoints(type, conn.mode);
+    const notes: string[] = run.notes ? (JSON.parse(run.notes) as string[]) : [];
     const progress = {
       stage: (words: string) => {
         touch();
@@ -178,26 +196,66 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
         touch();
         tracker.update({ total_items: Math.max(n, tracker.snapshot.processed_items + tracker.snapshot.failed_items) });
       },
+      phase: (status: "syncing" | "parsing") => {
+        touch();
+        tracker.update({ status });
+      },
+      capped: (note: string) => {
+        if (notes.includes(note)) return;
+        notes.push(note);
+        tracker.update({ stage: note });
+        void db().syncRun.update({ where: { id: runId }, data: { notes: JSON.stringify(notes) } }).catch(() => undefined);
+      },
     };
     const baseCtx = {
-      baseUrl: providerBaseUrl(type, conn.mode),
+      baseUrl: endpoints.apiBaseUrl,
       credentials,
       cursor: conn.cursor ? (JSON.parse(conn.cursor) as unknown) : null,
       checkpoint: saved?.position ?? null,
       progress,
+      limits: limitsForConnector(),
     };
 
-    // Connect, bounded by the connect timeout.
+    // A 401 is answered with one refresh (shared by every request in flight), stored
+    // encrypted before the new token is used: Box's refresh tokens work only once.
+    let refreshing: Promise<string | null> | null = null;
+    const refresh = connector.refresh?.bind(connector);
+    onUnauthorized = async (usedToken) => {
+      if (usedToken && usedToken !== credentials.accessToken) return credentials.accessToken;
+      if (!refresh || !credentials.refreshToken) return null;
+      refreshing ??= (async () => {
+        const fresh = await refresh(
+          { ...credentials },
+          { fetch: createProviderFetch({ provider, signal: controller.signal, requestTimeoutMs: limits.requestTimeoutMs, maxAttempts: limits.maxAttempts, maxRateLimitWaitMs: limits.maxRateLimitWaitMs }), signal: controller.signal, tokenUrl: endpoints.tokenUrl },
+        );
+        await db().connection.update({ where: { id: conn.id }, data: { credentials: encryptJson(fresh) } });
+        Object.assign(credentials, fresh);
+        return fresh.accessToken;
+      })().finally(() => {
+        refreshing = null;
+      });
+      return refreshing;
+    };
+    if (connector.quota) pacer = pacerFor(`${type}:${conn.id}`, connector.quota);
+
+    // Connect, bounded by the connect timeout (strong references only: see node-fetch.ts).
     tracker.update({ status: "connecting", stage: `Connecting to ${provider}…` });
-    const connectSignal = AbortSignal.any([controller.signal, AbortSignal.timeout(limits.connectTimeoutMs)]);
-    const connectCtx: SyncContext = { ...baseCtx, signal: connectSignal, fetch: fetchFor(connectSignal) };
+    const connectController = new AbortController();
+    const abortConnect = () => connectController.abort(controller.signal.reason);
+    controller.signal.addEventListener("abort", abortConnect, { once: true });
+    const connectTimer = setTimeout(
+      () => connectController.abort(new SyncError("connect_timeout", `Connecting to ${provider} took longer than ${formatSeconds(limits.connectTimeoutMs)}. Try again later.`)),
+      limits.connectTimeoutMs,
+    );
+    const connectCtx: SyncContext = { ...baseCtx, signal: connectController.signal, fetch: fetchFor(connectController.signal) };
     try {
       await connector.connect(connectCtx);
     } catch (error) {
-      if (!controller.signal.aborted && connectSignal.aborted) {
-        throw new SyncError("connect_timeout", `Connecting to ${provider} took longer than ${formatSeconds(limits.connectTimeoutMs)}. Try again later.`);
-      }
+      if (!controller.signal.aborted && connectController.signal.aborted) throw connectController.signal.reason;
       throw error;
+    } finally {
+      clearTimeout(connectTimer);
+      controller.signal.removeEventListener("abort", abortConnect);
     }
     touch();
 
@@ -213,12 +271,26 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
       touch();
     }
 
+    // Embedding: take the new and changed documents into the local full-text index.
+    const due = await countUnindexed(conn.id);
+    if (due > 0) {
+      tracker.update({ status: "embedding", stage: `Indexing ${formatCount(due, "document", "documents")} for search…`, current_item: undefined });
+      let done = 0;
+      for (let n = await indexNextBatch(conn.id); n > 0; n = await indexNextBatch(conn.id)) {
+        if (controller.signal.aborted) throw controller.signal.reason;
+        done += n;
+        touch();
+        if (done < due) tracker.update({ stage: `Indexing documents for search (${done.toLocaleString("en-US")} of ${due.toLocaleString("en-US")})…` });
+      }
+    }
+
     await db().connection.update({ where: { id: conn.id }, data: { cursor: JSON.stringify(result.value.cursor ?? null), status: "connected", statusMessage: null } });
     const s = tracker.snapshot;
     const failedNote = s.failed_items ? `, ${formatCount(s.failed_items, "item", "items")} failed` : "";
+    const cappedNote = notes.length ? ` — ${notes.join("; ")}` : "";
     await tracker.finish("complete", {
       total_items: Math.max(s.total_items, s.processed_items + s.failed_items),
-      stage: `Synced ${formatCount(s.processed_items, "item", "items")}${failedNote}`,
+      stage: `Synced ${formatCount(s.processed_items, "item", "items")}${failedNote}${cappedNote}`,
     });
   } catch (thrown) {
     const reason = controller.signal.aborted ? controller.signal.reason : thrown;

@@ -5,6 +5,7 @@
 import { SyncError, formatSeconds } from "@/lib/sync/errors";
 import { backoffMs, isRetryableStatus, rateLimitWaitMs, sleep } from "@/lib/sync/retry";
 import { nodeFetch } from "@/lib/sync/node-fetch";
+import type { Pacer } from "@/lib/sync/pacer";
 
 export interface ProviderFetchOptions {
   provider: string;
@@ -17,6 +18,13 @@ export interface ProviderFetchOptions {
   onWait?: (until: Date) => void;
   /** The wait is over; work goes on. */
   onResume?: () => void;
+  /**
+   * The provider answered 401 to `token`: return a fresh access token to retry with
+   * (once per request), or null when there is none (the run must reconnect).
+   */
+  onUnauthorized?: (token: string | null) => Promise<string | null>;
+  /** Pacing per provider account: waits for a slot and quota before each attempt. */
+  pacer?: Pacer;
   now?: () => number;
   random?: () => number;
   fetchImpl?: typeof fetch;
@@ -38,8 +46,14 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
     let attempt = 0;
     let waits = 0;
     let lastProblem = "";
+    let refreshed = false;
+    const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    const headers = new Headers(input instanceof Request ? input.headers : undefined);
+    new Headers(init?.headers).forEach((v, k) => headers.set(k, v));
     for (;;) {
       if (opts.signal.aborted) throw opts.signal.reason;
+      const releaseSlot = opts.pacer ? await opts.pacer.acquire(url, method, opts.signal) : () => undefined;
       // One controller per attempt, held by strong references only (see node-fetch.ts):
       // the run's signal and the timer each abort it, and it aborts the socket.
       const attemptController = new AbortController();
@@ -54,11 +68,12 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
       const release = () => {
         clearTimeout(timer);
         opts.signal.removeEventListener("abort", onRunAbort);
+        releaseSlot();
       };
       let res: Response;
       let text: string | undefined;
       try {
-        res = await doFetch(input, { ...init, signal });
+        res = await doFetch(url, { ...init, method, headers, signal });
         // Read JSON bodies here, still under the timeout, so a body that never ends is caught too.
         if (isJson(res) && !NULL_BODY_STATUSES.has(res.status)) text = await res.text();
         else if (!NULL_BODY_STATUSES.has(res.status)) {
@@ -113,6 +128,14 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
       }
 
       if (res.status === 401) {
+        const auth = headers.get("authorization");
+        const [scheme, used] = auth ? auth.split(/\s+/, 2) : [];
+        const fresh = !refreshed && opts.onUnauthorized ? await opts.onUnauthorized(used ?? null) : null;
+        if (fresh) {
+          refreshed = true;
+          headers.set("authorization", `${scheme ?? "Bearer"} ${fresh}`);
+          continue;
+        }
         throw new SyncError("auth", `${opts.provider} rejected the saved credentials (HTTP 401). Reconnect ${opts.provider}.`, 401);
       }
 

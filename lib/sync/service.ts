@@ -89,10 +89,25 @@ export async function cancelSync(viewer: Viewer, syncId: string): Promise<Progre
     if (orphaned) await endRun(run.id, "cancelled", "Cancelled");
   }
   // Give an executing run a moment to record its terminal event, so the answer is final.
-  for (let i = 0; i < 40; i += 1) {
+  for (let i = 0; i < 100; i += 1) {
     const now = await db().syncRun.findUniqueOrThrow({ where: { id: run.id } });
     if (isTerminal(now.status)) return toProgressData(now);
     await new Promise((r) => setTimeout(r, 50));
   }
   return toProgressData(await db().syncRun.findUniqueOrThrow({ where: { id: run.id } }));
+}
+
+export interface FailureItem {
+  external_id: string;
+  title: string | null;
+  reason: string;
+}
+
+export async function listFailures(viewer: Viewer, syncId: string, limit = 20): Promise<{ total: number; failures: FailureItem[] }> {
+  const run = await findOwnRun(viewer, syncId);
+  const [total, rows] = await Promise.all([
+    db().syncItemFailure.count({ where: { runId: run.id } }),
+    db().syncItemFailure.findMany({ where: { runId: run.id }, orderBy: { createdAt: "asc" }, take: limit }),
+  ]);
+  return { total, failures: rows.map((r) => ({ external_id: r.externalId, title: r.title, reason: r.reason })) };
 }

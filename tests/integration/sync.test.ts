@@ -46,6 +46,10 @@ describe("sync over HTTP", () => {
     const replay = await user.stream(start.syncId, { lastEventId: "0" });
     expect(replay.events[0]).toMatchObject({ id: 1, event: "started" });
     expect(replay.events.map((e) => e.id)).toEqual(Array.from({ length: last.id }, (_, i) => i + 1));
+    // connecting -> syncing -> embedding (the local full-text index) -> complete
+    const order = [...new Set(replay.events.map((e) => e.data.status))];
+    expect(order).toEqual(["queued", "connecting", "syncing", "embedding", "complete"]);
+    expect(replay.events.find((e) => e.data.status === "embedding")!.data.stage).toBe("Indexing 120 documents for search…");
     const percents = replay.events.map((e) => e.data.percent_complete);
     for (const m of [10, 25, 50, 75, 90]) expect(percents.some((p) => p >= m)).toBe(true);
     for (let i = 1; i < percents.length; i += 1) expect(percents[i]).toBeGreaterThanOrEqual(percents[i - 1]!);
@@ -92,7 +96,8 @@ describe("sync over HTTP", () => {
 
     const cancel = await user.json<{ progress: { status: string } }>(`/api/sync-progress/${first.syncId}/cancel`, { method: "POST" });
     expect(cancel.status).toBe(200);
-    expect(cancel.body.progress.status).toBe("cancelled");
+    expect(["cancelled", "connecting", "syncing", "queued"]).toContain(cancel.body.progress.status);
+    expect((await user.waitForTerminal(first.syncId, 10_000)).status).toBe("cancelled");
     const s = await user.stream(first.syncId);
     expect(s.events).toHaveLength(1);
     expect(s.events[0]!.event).toBe("cancelled");
@@ -114,10 +119,11 @@ describe("sync over HTTP", () => {
       await new Promise((r) => setTimeout(r, 50));
       p = await other.progress(first.syncId);
     }
-    const cancelled = await other.json<{ progress: { status: string; processed_items: number } }>(`/api/sync-progress/${first.syncId}/cancel`, { method: "POST" });
-    expect(cancelled.body.progress.status).toBe("cancelled");
-    const done = cancelled.body.progress.processed_items;
-    expect(done).toBeLessThan(600);
+    const cancelled = await other.json(`/api/sync-progress/${first.syncId}/cancel`, { method: "POST" });
+    expect(cancelled.status).toBe(200);
+    const stopped = await other.waitForTerminal(first.syncId, 10_000);
+    expect(stopped.status).toBe("cancelled");
+    expect(stopped.processed_items).toBeLessThan(600);
 
     await other.connectSandbox("github", { items: 600, latency_ms: 0, fault: "none" });
     const second = await other.startSync("github");
@@ -165,6 +171,15 @@ describe("sync over HTTP", () => {
     expect(end.status).toBe("complete");
     expect(end.failed_items).toBe(4);
     expect(end.processed_items).toBe(36);
+    const f = await other.json<{ total: number; failures: { external_id: string; title: string | null; reason: string }[] }>(`/api/sync-progress/${syncId}/failures`);
+    expect(f.status).toBe(200);
+    expect(f.body.total).toBe(4);
+    expect(f.body.failures).toHaveLength(4);
+    for (const item of f.body.failures) {
+      expect(item.external_id).toMatch(/^sandbox-user\/[\w-]+#\d+$/);
+      expect(item.reason.length).toBeGreaterThan(5);
+    }
+    expect((await user.json(`/api/sync-progress/${syncId}/failures`)).status).toBe(404);
   });
 
   it("waits out a rate limit visibly, then completes", async () => {

@@ -1,6 +1,9 @@
 -- AlterTable
 ALTER TABLE "sync_run" ADD COLUMN "notes" TEXT;
 
+-- AlterTable
+ALTER TABLE "document" ADD COLUMN "indexedAt" DATETIME;
+
 -- CreateTable
 CREATE TABLE "sandbox_token" (
     "id" TEXT NOT NULL PRIMARY KEY,
@@ -85,6 +88,9 @@ CREATE INDEX "notification_userId_createdAt_idx" ON "notification"("userId", "cr
 
 -- CreateIndex
 CREATE UNIQUE INDEX "notification_runId_kind_key" ON "notification"("runId", "kind");
+
+-- CreateIndex
+CREATE INDEX "document_connectionId_indexedAt_idx" ON "document"("connectionId", "indexedAt");
 
 
 -- Full-text index of documents (the "embedding" stage of a sync indexes into it).

@@ -1,0 +1,35 @@
+// The local full-text index (SQLite FTS5, table "document_fts"): the `embedding` stage of a
+// sync takes in every document of the connection that changed since it was last indexed.
+import { db } from "@/lib/db";
+
+const BATCH = 500;
+
+/** Documents of the connection waiting to be indexed. */
+export async function countUnindexed(connectionId: string): Promise<number> {
+  const rows = await db().$queryRawUnsafe<{ n: bigint | number }[]>(
+    `SELECT COUNT(*) AS n FROM "document" WHERE "connectionId" = ? AND ("indexedAt" IS NULL OR "indexedAt" < "syncedAt")`,
+    connectionId,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Indexes one batch; returns how many documents it took in (0: nothing left). */
+export async function indexNextBatch(connectionId: string): Promise<number> {
+  return db().$transaction(async (tx) => {
+    const due = await tx.$queryRawUnsafe<{ id: string; title: string; text: string }[]>(
+      `SELECT "id", "title", "text" FROM "document"
+        WHERE "connectionId" = ? AND ("indexedAt" IS NULL OR "indexedAt" < "syncedAt") LIMIT ${BATCH}`,
+      connectionId,
+    );
+    if (due.length === 0) return 0;
+    const ids = due.map((d) => d.id);
+    const marks = ids.map(() => "?").join(",");
+    await tx.$executeRawUnsafe(`DELETE FROM "document_fts" WHERE "documentId" IN (${marks})`, ...ids);
+    for (const d of due) {
+      await tx.$executeRawUnsafe(`INSERT INTO "document_fts" ("documentId", "title", "text") VALUES (?, ?, ?)`, d.id, d.title, d.text);
+    }
+    const now = new Date().toISOString().replace("Z", "+00:00");
+    await tx.$executeRawUnsafe(`UPDATE "document" SET "indexedAt" = ? WHERE "id" IN (${marks})`, now, ...ids);
+    return due.length;
+  });
+}
