@@ -1,9 +1,9 @@
 // The real connector (real Octokit) against the GitHub sandbox over real HTTP on 127.0.0.1.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connector, SyncContext, SyncPage } from "@/lib/connectors/types";
+import type { Connector, ConnectorCredentials, SyncContext, SyncLimits, SyncPage } from "@/lib/connectors/types";
 import { countBelow, itemIndex, repoCount, repoName, updatedAtMs, isoSeconds } from "@/lib/sandbox/github/data";
 import { startGithubSandbox, type GithubSandboxFixture } from "@/lib/sandbox/github/test-helpers";
-import { createGithubConnector, githubConnector, type GithubCheckpoint, type GithubCursor } from "./connector";
+import { GITHUB_QUOTA, createGithubConnector, githubConnector, type GithubCheckpoint, type GithubCursor } from "./connector";
 
 let gh: GithubSandboxFixture;
 beforeAll(async () => {
@@ -13,30 +13,59 @@ afterAll(async () => {
   await gh.close();
 });
 
+interface Sent {
+  url: string;
+  status: number;
+  ifNoneMatch: string | null;
+  remaining: string | null;
+}
+
 interface Recorded {
   stages: string[];
   totals: number[];
+  capped: string[];
   requests: string[];
+  sent: Sent[];
 }
+
+const LIMITS: SyncLimits = { maxPages: 1_000, maxChannels: 200, maxMessagesPerChannel: 10_000, maxFolders: 1_000 };
 
 function makeCtx(
   token: string,
-  opts: { cursor?: unknown; checkpoint?: unknown; fetch?: typeof fetch; signal?: AbortSignal } = {},
+  opts: {
+    cursor?: unknown;
+    checkpoint?: unknown;
+    fetch?: typeof fetch;
+    signal?: AbortSignal;
+    limits?: Partial<SyncLimits>;
+    /** The engine hands connect() and sync() one credentials object. */
+    credentials?: ConnectorCredentials;
+  } = {},
 ): { ctx: SyncContext; rec: Recorded } {
-  const rec: Recorded = { stages: [], totals: [], requests: [] };
+  const rec: Recorded = { stages: [], totals: [], capped: [], requests: [], sent: [] };
   const inner = opts.fetch ?? globalThis.fetch;
-  const counting: typeof fetch = (input, init) => {
-    rec.requests.push(String(input instanceof Request ? input.url : input));
-    return inner(input, init);
+  const counting: typeof fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    rec.requests.push(url);
+    const res = await inner(input, init);
+    const ifNoneMatch = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).get("if-none-match");
+    rec.sent.push({ url, status: res.status, ifNoneMatch, remaining: res.headers.get("x-ratelimit-remaining") });
+    return res;
   };
   const ctx: SyncContext = {
     signal: opts.signal ?? new AbortController().signal,
     fetch: counting,
     baseUrl: gh.baseUrl,
-    credentials: { accessToken: token },
+    credentials: opts.credentials ?? { accessToken: token },
     cursor: opts.cursor ?? null,
     checkpoint: opts.checkpoint ?? null,
-    progress: { stage: (w) => rec.stages.push(w), total: (n) => rec.totals.push(n) },
+    progress: {
+      stage: (w) => rec.stages.push(w),
+      total: (n) => rec.totals.push(n),
+      phase: () => {},
+      capped: (note) => rec.capped.push(note),
+    },
+    limits: { ...LIMITS, ...opts.limits },
   };
   return { ctx, rec };
 }
@@ -57,9 +86,12 @@ async function run(connector: Connector, ctx: SyncContext, stopAfterPages = Infi
   return { pages, cursor, docs: pages.flatMap((p) => p.documents), failures: pages.flatMap((p) => p.failures) };
 }
 
-/** Requests to read c items at perPage with `since` keyset paging (each later page re-reads one boundary item). */
+/**
+ * Requests to read c items at perPage with `since` keyset paging (each later page re-reads one
+ * boundary item; a full page is never taken for the last one, so c === perPage needs two).
+ */
 function pagesFor(c: number, perPage: number): number {
-  return c <= perPage ? 1 : 1 + pagesFor(c - perPage + 1, perPage);
+  return c < perPage ? 1 : 1 + pagesFor(c - perPage + 1, perPage);
 }
 
 /** Every externalId the sandbox holds for `items` items. */
@@ -122,35 +154,56 @@ describe("github connector: sync", () => {
     expect(Object.keys(cursor!.repos)).toHaveLength(20);
   });
 
-  it("incremental sync after raising items 120 -> 130 fetches only the new ones (+ each repo's boundary item)", async () => {
+  it("incremental sync after raising items 120 -> 130 fetches exactly the new ones", async () => {
     const { token, account } = gh.account({ items: 120 });
     const first = await run(githubConnector, makeCtx(token).ctx);
     expect(first.docs).toHaveLength(120);
     expect(first.cursor!.since).toBe("2026-01-01T01:59:00Z"); // item 119
+    // Each repository fits one page: the next run starts with that very request, conditionally.
+    for (let j = 0; j < 3; j++) {
+      const name = `sandbox-user/${repoName(j)}`;
+      expect(first.cursor!.etags.issues[name]).toEqual({ etag: expect.stringMatching(/^W\//), since: null, page: 1, perPage: 100 });
+      expect(first.cursor!.boundary[name]).toEqual([`${name}#${countBelow(j, 120)}`]);
+    }
 
     account.scenario = { ...account.scenario, items: 130 };
     const { ctx, rec } = makeCtx(token, { cursor: first.cursor });
     const second = await run(githubConnector, ctx);
-    const ids = second.docs.map((d) => d.externalId);
+    const ids = second.docs.map((d) => d.externalId).sort();
     const newIds = allIds(130).filter((id) => !allIds(120).includes(id));
     expect(newIds).toHaveLength(10);
+    expect(ids).toEqual(newIds.sort()); // nothing already synced comes again
+    expect(rec.totals).toEqual([10]);
+    expect(second.cursor!.since).toBe("2026-01-01T02:09:00Z"); // item 129
+    // The repository list and each repository's page changed (200); the page the survey got
+    // is the one the fetch uses: 1 + 3 requests in all.
+    expect(rec.sent.map((r) => [r.status, r.ifNoneMatch !== null])).toEqual(Array.from({ length: 4 }, () => [200, true]));
+
+    // Nothing changed: 304s only, nothing yielded, the same cursor.
+    const third = makeCtx(token, { cursor: second.cursor });
+    const again = await run(githubConnector, third.ctx);
+    expect(again.pages).toEqual([]);
+    expect(third.rec.sent.map((r) => r.status)).toEqual([304, 304, 304, 304]);
+    expect(third.rec.totals).toEqual([0]);
+    expect(again.cursor).toEqual(second.cursor);
+  });
+
+  it("a cursor from before ETags (since per repository only) still syncs incrementally", async () => {
+    const { token, account } = gh.account({ items: 120 });
+    const first = await run(githubConnector, makeCtx(token).ctx);
+    const old = { since: first.cursor!.since, repos: first.cursor!.repos };
+    account.scenario = { ...account.scenario, items: 130 };
+    const { ctx, rec } = makeCtx(token, { cursor: old });
+    const second = await run(githubConnector, ctx);
+    const ids = second.docs.map((d) => d.externalId);
+    const newIds = allIds(130).filter((id) => !allIds(120).includes(id));
     for (const id of newIds) expect(ids).toContain(id);
-    // GitHub's `since` is inclusive: each repository's newest already-synced item comes back once.
+    // Without the boundary keys, each repository's newest already-synced item comes once more.
     const boundary = [0, 1, 2].map((j) => `sandbox-user/${repoName(j)}#${countBelow(j, 120)}`);
     expect(ids.filter((id) => !newIds.includes(id)).sort()).toEqual(boundary.sort());
-    expect(new Set(ids).size).toBe(ids.length);
     expect(rec.totals).toEqual([ids.length]);
-    expect(second.cursor!.since).toBe("2026-01-01T02:09:00Z"); // item 129
-    for (const q of rec.requests.filter((u) => u.includes("/issues?") && !u.includes("per_page=1&"))) {
-      expect(new URL(q).searchParams.get("since")).not.toBeNull();
-    }
-
-    // Nothing changed: only the boundary items again.
-    const third = await run(githubConnector, makeCtx(token, { cursor: second.cursor }).ctx);
-    expect(third.docs.map((d) => d.externalId).sort()).toEqual(
-      [0, 1, 2].map((j) => `sandbox-user/${repoName(j)}#${countBelow(j, 130)}`).sort(),
-    );
-    expect(third.cursor).toEqual(second.cursor);
+    for (const q of rec.requests.filter((u) => u.includes("/issues?"))) expect(new URL(q).searchParams.get("since")).not.toBeNull();
+    expect(second.cursor!.since).toBe("2026-01-01T02:09:00Z");
   });
 
   it("resumes from a checkpoint without losing or repeating a page", async () => {
@@ -184,6 +237,76 @@ describe("github connector: sync", () => {
     // The plain { repoIndex, page, since } shape works too: start at the second repository.
     const fromRepo1 = await run(connector, makeCtx(token, { checkpoint: { repoIndex: 1, page: 1, since: null } }).ctx);
     expect(fromRepo1.docs.map((d) => d.externalId).sort()).toEqual(allIds(120).filter((id) => !id.includes("/atlas-1#")));
+  });
+
+  it("a resumed run never skips data because of a stale ETag", async () => {
+    const connector = createGithubConnector({ perPage: 10 });
+    const { token, account } = gh.account({ items: 120 });
+    const first = await run(connector, makeCtx(token).ctx);
+    expect(first.docs).toHaveLength(120);
+
+    // Incremental run at 130 items, interrupted right after the first repository is done.
+    account.scenario = { ...account.scenario, items: 130 };
+    const partial: SyncPage[] = [];
+    const gen = connector.sync(makeCtx(token, { cursor: first.cursor }).ctx);
+    for (let step = await gen.next(); !step.done; step = await gen.next()) {
+      partial.push(step.value);
+      if ((step.value.checkpoint as GithubCheckpoint).after === "sandbox-user/atlas-1") break;
+    }
+    await gen.return({ cursor: null });
+    const checkpoint = JSON.parse(JSON.stringify(partial.at(-1)!.checkpoint)) as GithubCheckpoint;
+    expect(checkpoint).toMatchObject({ repoIndex: 1, after: "sandbox-user/atlas-1" });
+    expect(checkpoint.state?.["sandbox-user/atlas-1"]?.last?.etag).toMatch(/^W\//);
+
+    // More items arrive (3 of them in the repository already done), then the run resumes.
+    account.scenario = { ...account.scenario, items: 140 };
+    const rest = await run(connector, makeCtx(token, { cursor: first.cursor, checkpoint }).ctx);
+    const second = [...partial.flatMap((p) => p.documents), ...rest.docs].map((d) => d.externalId);
+    // The repository read before the interruption keeps the ETag of what was read then...
+    expect(rest.cursor!.etags.issues["sandbox-user/atlas-1"]).toEqual(checkpoint.state!["sandbox-user/atlas-1"]!.last);
+
+    // ...so the next run gets a 200 for it and fetches its 3 new items; the others answer 304.
+    const { ctx, rec } = makeCtx(token, { cursor: rest.cursor });
+    const third = await run(connector, ctx);
+    const atlasNew = allIds(140).filter((id) => id.includes("/atlas-1#") && !allIds(130).includes(id));
+    expect(atlasNew).toHaveLength(3);
+    expect(third.docs.map((d) => d.externalId).sort()).toEqual(atlasNew.sort());
+    const issueStatuses = rec.sent.filter((r) => r.url.includes("/issues?")).map((r) => [new URL(r.url).pathname.split("/")[4], r.status]);
+    expect(issueStatuses).toContainEqual(["nimbus-2", 304]);
+    expect(issueStatuses).toContainEqual(["quartz-3", 304]);
+
+    const all = [...second, ...third.docs.map((d) => d.externalId)];
+    expect(new Set(all).size).toBe(all.length); // nothing twice
+    expect(all.sort()).toEqual(allIds(140).filter((id) => !allIds(120).includes(id)).sort()); // nothing lost
+
+    const fourth = makeCtx(token, { cursor: third.cursor });
+    expect((await run(connector, fourth.ctx)).pages).toEqual([]);
+    expect(new Set(fourth.rec.sent.map((r) => r.status))).toEqual(new Set([304]));
+  });
+
+  it("SYNC_MAX_PAGES caps the pages per repository, says so, and the next sync continues", async () => {
+    const connector = createGithubConnector({ perPage: 10 });
+    const { token } = gh.account({ items: 120 });
+    const ids: string[] = [];
+    let cursor: unknown = null;
+    const notes: string[][] = [];
+    for (let k = 0; k < 10; k++) {
+      const { ctx, rec } = makeCtx(token, { cursor, limits: { maxPages: 3 } });
+      const r = await run(connector, ctx);
+      ids.push(...r.docs.map((d) => d.externalId));
+      cursor = r.cursor;
+      notes.push(rec.capped);
+      if (rec.capped.length === 0) break;
+    }
+    // 82, 32 and 6 items at 10 a page: atlas-1 needs 9 pages, nimbus-2 4.
+    expect(notes[0]).toEqual([
+      "Stopped at 3 pages of issues in sandbox-user/atlas-1 (SYNC_MAX_PAGES); the next sync continues from there",
+      "Stopped at 3 pages of issues in sandbox-user/nimbus-2 (SYNC_MAX_PAGES); the next sync continues from there",
+    ]);
+    expect(notes.at(-1)).toEqual([]);
+    expect(notes.length).toBe(3); // atlas-1: 28 + 27 + 27 new items
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(allIds(120));
   });
 
   it("counts item_errors as failures with a reason, not a crash", async () => {
@@ -252,5 +375,106 @@ describe("github connector: sync", () => {
     await expect(run(githubConnector, makeCtx(s.token).ctx)).rejects.toMatchObject({ status: 502, message: "Server Error" });
     const e = gh.account({ items: 50, fault: "expired_token" });
     await expect(run(githubConnector, makeCtx(e.token).ctx)).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+describe("github connector: conditional requests", () => {
+  it("a re-sync of 20 repositories x 250 items (on average) with nothing new is 304s only: no quota, no documents", async () => {
+    const items = 5_000;
+    const { token, account } = gh.account({ items });
+    const credentials: ConnectorCredentials = { accessToken: token };
+    const full = makeCtx(token, { credentials });
+    expect(await githubConnector.connect(full.ctx)).toEqual({ accountLabel: "sandbox-user" });
+    const first = await run(githubConnector, full.ctx);
+    expect(first.docs).toHaveLength(items);
+    expect(full.rec.sent.every((r) => r.status === 200 && r.ifNoneMatch === null)).toBe(true);
+    expect(full.rec.sent).toHaveLength(1 + 1 + 20 + 63); // /user, repositories, counts, pages
+    const remaining = String(5_000 - full.rec.sent.length);
+    expect(Math.min(...full.rec.sent.map((r) => Number(r.remaining)))).toBe(Number(remaining));
+    const cursor = JSON.parse(JSON.stringify(first.cursor)) as GithubCursor;
+    expect(cursor.etags.user).toEqual({ etag: expect.stringMatching(/^W\//), login: "sandbox-user" });
+    expect(cursor.etags.repoPages).toEqual([{ etag: expect.stringMatching(/^W\//), repos: expect.any(Array), more: false }]);
+    expect(cursor.etags.repoPages![0]!.repos).toHaveLength(20);
+    expect(Object.keys(cursor.etags.issues)).toHaveLength(20);
+    // atlas-1 has 372 items: pages at no `since`, since=#100, since=#199, since=#298 (75 items).
+    const atlas = "sandbox-user/atlas-1";
+    expect(countBelow(0, items)).toBe(372);
+    expect(cursor.etags.issues[atlas]).toEqual({
+      etag: expect.stringMatching(/^W\//),
+      since: isoSeconds(updatedAtMs(itemIndex(0, 297))),
+      page: 1,
+      perPage: 100,
+    });
+    expect(cursor.repos[atlas]).toBe(isoSeconds(updatedAtMs(itemIndex(0, 371))));
+    expect(cursor.boundary[atlas]).toEqual([`${atlas}#372`]);
+
+    // Connect + sync again, as the engine runs them: one 304 for /user, the repository list and
+    // each repository; the rate limit does not move.
+    const again = makeCtx(token, { cursor, credentials });
+    expect(await githubConnector.connect(again.ctx)).toEqual({ accountLabel: "sandbox-user" });
+    const second = await run(githubConnector, again.ctx);
+    expect(second.pages).toEqual([]);
+    expect(again.rec.totals).toEqual([0]);
+    expect(again.rec.sent).toHaveLength(22);
+    expect(again.rec.sent.map((r) => r.status)).toEqual(Array.from({ length: 22 }, () => 304));
+    expect(again.rec.sent.map((r) => r.remaining)).toEqual(Array.from({ length: 22 }, () => remaining));
+    expect(again.rec.sent.every((r) => r.ifNoneMatch !== null)).toBe(true);
+    expect(second.cursor).toEqual(cursor);
+
+    // 10 new items (one each in the first 10 repositories): only those repositories answer 200.
+    account.scenario = { ...account.scenario, items: items + 10 };
+    const third = makeCtx(token, { cursor: second.cursor, credentials });
+    await githubConnector.connect(third.ctx);
+    const changed = await run(githubConnector, third.ctx);
+    const newIds = Array.from({ length: 10 }, (_, j) => `sandbox-user/${repoName(j)}#${countBelow(j, items) + 1}`);
+    expect(changed.docs.map((d) => d.externalId).sort()).toEqual(newIds.sort());
+    expect(third.rec.totals).toEqual([10]);
+    const byPath = new Map(third.rec.sent.map((r) => [new URL(r.url).pathname.replace(/^\/github/, ""), r.status]));
+    expect(third.rec.sent).toHaveLength(22); // the survey's page is the fetch's: nothing asked twice
+    expect(byPath.get("/user")).toBe(304);
+    expect(byPath.get("/user/repos")).toBe(200); // the repositories' updated_at moved
+    for (let j = 0; j < 20; j++) expect(byPath.get(`/repos/sandbox-user/${repoName(j)}/issues`)).toBe(j < 10 ? 200 : 304);
+    // Quota: the repository list and the 10 changed repositories, nothing else.
+    expect(Math.min(...third.rec.sent.map((r) => Number(r.remaining)))).toBe(Number(remaining) - 11);
+    expect(changed.cursor!.etags.issues[atlas]!.etag).not.toBe(cursor.etags.issues[atlas]!.etag);
+    expect(changed.cursor!.etags.issues["sandbox-user/kepler-18"]).toEqual(cursor.etags.issues["sandbox-user/kepler-18"]);
+    expect(changed.cursor!.boundary[atlas]).toEqual([`${atlas}#373`]);
+
+    // And quiet again.
+    const fourth = makeCtx(token, { cursor: changed.cursor, credentials });
+    await githubConnector.connect(fourth.ctx);
+    expect((await run(githubConnector, fourth.ctx)).pages).toEqual([]);
+    expect(fourth.rec.sent.map((r) => r.status)).toEqual(Array.from({ length: 22 }, () => 304));
+  });
+
+  it("connect answers from the cursor on 304 and still rejects a bad token", async () => {
+    const { token } = gh.account({ items: 5 });
+    const credentials: ConnectorCredentials = { accessToken: token };
+    const a = makeCtx(token, { credentials });
+    await githubConnector.connect(a.ctx);
+    const { cursor } = await run(githubConnector, a.ctx);
+    expect(cursor!.etags.user?.login).toBe("sandbox-user");
+
+    const b = makeCtx(token, { cursor });
+    expect(await githubConnector.connect(b.ctx)).toEqual({ accountLabel: "sandbox-user" });
+    expect(b.rec.sent.map((r) => r.status)).toEqual([304]);
+
+    // A stale ETag is only a question: the answer is the real user.
+    const stale = { ...cursor!, etags: { ...cursor!.etags, user: { etag: 'W/"stale"', login: "someone-else" } } };
+    const c = makeCtx(token, { cursor: stale });
+    expect(await githubConnector.connect(c.ctx)).toEqual({ accountLabel: "sandbox-user" });
+    expect(c.rec.sent.map((r) => r.status)).toEqual([200]);
+
+    const d = makeCtx("not-a-token", { cursor });
+    await expect(githubConnector.connect(d.ctx)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it("publishes GitHub's quota for the pacer", () => {
+    expect(githubConnector.quota).toBe(GITHUB_QUOTA);
+    expect(createGithubConnector({ perPage: 10 }).quota).toBe(GITHUB_QUOTA); // one pacer per account, whatever the options
+    expect(GITHUB_QUOTA.refillPerSecond * 3_600).toBeCloseTo(5_000);
+    expect(GITHUB_QUOTA.maxConcurrency).toBeLessThanOrEqual(100);
+    expect(GITHUB_QUOTA.capacity).toBeLessThanOrEqual(900);
+    expect(GITHUB_QUOTA.cost(new URL("https://api.github.com/user/repos"), "GET")).toBe(1);
   });
 });

@@ -133,6 +133,33 @@ describe("github sandbox: headers and pagination", () => {
     expect(await changed.text()).toBe(await (await get(path, token)).text()); // same bytes every time
   });
 
+  it("changes the ETag whenever the answer for a URL changes: body or Link header", async () => {
+    const { token, account } = gh.account({ items: 120 });
+    const paths = [
+      "/user/repos?per_page=100", // the repositories' updated_at and open_issues move
+      "/repos/sandbox-user/atlas-1/issues?state=all&sort=updated&direction=asc&per_page=100", // a new item on the page
+      "/repos/sandbox-user/atlas-1/issues?state=all&sort=updated&direction=asc&per_page=1", // same first item, one more page
+    ];
+    const before = await Promise.all(
+      paths.map(async (p) => {
+        const res = await get(p, token);
+        return { etag: res.headers.get("etag")!, body: await res.text() };
+      }),
+    );
+    const user = (await get("/user", token)).headers.get("etag")!;
+    account.scenario = { ...account.scenario, items: 130 };
+    for (const [k, p] of paths.entries()) {
+      const res = await get(p, token, { "if-none-match": before[k]!.etag });
+      expect(res.status, p).toBe(200);
+      expect(res.headers.get("etag")).not.toBe(before[k]!.etag);
+      const body = await res.text();
+      if (k === 2) expect(body).toBe(before[k]!.body); // only the Link header differs
+      else expect(body).not.toBe(before[k]!.body);
+    }
+    const same = await get("/user", token, { "if-none-match": user });
+    expect(same.status).toBe(304);
+  });
+
   it("builds Link headers exactly like GitHub, from the request URL", async () => {
     const { token } = gh.account({ items: 1_000 }); // 20 repositories
     const base = `${gh.baseUrl}/user/repos?per_page=5`;

@@ -378,7 +378,9 @@ export function createGithubSandbox(opts: GithubSandboxOptions): SandboxHandler 
     const full = JSON.stringify(result.body);
     const body =
       scenario.fault === "malformed" && result.list ? full.slice(0, Math.max(1, Math.floor(full.length / 2))) : full;
-    const etag = weakEtag(body);
+    // Over the body and the Link header: a listing whose first page stays the same while more
+    // pages appear behind it is a different answer too.
+    const etag = weakEtag(result.link ? `${body}\n${result.link}` : body);
     const common: Record<string, string> = {
       "cache-control": "private, max-age=60, s-maxage=60",
       vary: "Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding",
