@@ -32,6 +32,7 @@ export default defineConfig({
       APP_SECRET: "e2e-test-secret-0123456789abcdef0123",
       SYNC_REQUEST_TIMEOUT_S: "5",
       SYNC_STALL_TIMEOUT_S: "20",
+      AUTH_RATE_LIMIT_PER_MIN: "1000",
     },
   },
 });

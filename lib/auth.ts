@@ -27,6 +27,17 @@ function createAuth() {
     trustedOrigins: async (request) => requestOrigin(request),
     advanced: { cookiePrefix: "sb", useSecureCookies: e.APP_URL?.startsWith("https://") ?? false },
     logger: { level: "error" },
+    // Per client IP (Next.js sets x-forwarded-for from the socket; behind a proxy, the proxy's).
+    rateLimit: {
+      enabled: true,
+      storage: "memory",
+      window: 60,
+      max: 300,
+      customRules: {
+        "/sign-in/*": { window: 60, max: e.AUTH_RATE_LIMIT_PER_MIN },
+        "/sign-up/*": { window: 60, max: e.AUTH_RATE_LIMIT_PER_MIN },
+      },
+    },
     databaseHooks: {
       user: {
         create: {

@@ -35,6 +35,12 @@ const schema = z.object({
   SYNC_MAX_RATE_LIMIT_WAIT_S: seconds(900),
   /** Attempts per provider request on network errors and 5xx answers. */
   SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  /** Per client IP, per minute: sign-in and sign-up attempts. */
+  AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(10),
+  /** Per account, per 10 minutes: sign-in attempts (guards one account against many IPs). */
+  SIGNIN_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  /** Per user, per minute: new syncs started (attaching to a running one is free). */
+  SYNC_START_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(20),
   /** Caps that stop a run early, saying so (never silently). */
   SYNC_MAX_PAGES: z.coerce.number().int().min(1).default(1000),
   SLACK_MAX_CHANNELS: z.coerce.number().int().min(1).default(200),
@@ -46,6 +52,14 @@ const schema = z.object({
   SMTP_PASSWORD: optionalString,
   SMTP_FROM_EMAIL: optionalString,
   SMTP_FROM_NAME: optionalString,
+  /** PEM file with the certificate(s) to trust for the SMTP server (a private CA or a self-signed test server). */
+  SMTP_TLS_CA: optionalString,
+  /** "false" accepts any SMTP server certificate: local test servers only. */
+  SMTP_TLS_REJECT_UNAUTHORIZED: optionalString.pipe(z.enum(["true", "false"]).optional()).transform((v) => v !== "false"),
+  /** First retry delay of an email that could not be sent; doubles per attempt (with jitter), capped at 30 min. */
+  NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(30 * 60_000).default(30_000),
+  /** Attempts per email before it is marked failed. */
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   APP_SECRET: optionalString,
 });
 

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { getViewer, type Viewer } from "@/lib/auth";
 import { ApiError, errorResponse, unauthorized } from "@/lib/api/errors";
+import { assertSameOrigin } from "@/lib/api/origin";
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -17,6 +18,7 @@ export function withViewer<P extends z.ZodType>(
 ): (req: Request, route?: { params?: Promise<unknown> }) => Promise<Response> {
   return async (req, route) => {
     try {
+      if (req.method !== "GET" && req.method !== "HEAD") assertSameOrigin(req);
       const viewer = await getViewer(req.headers);
       if (!viewer) throw unauthorized();
       const parsed = paramsSchema.safeParse((await route?.params) ?? {});

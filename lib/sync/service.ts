@@ -3,6 +3,8 @@ import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db";
 import type { Viewer } from "@/lib/auth";
 import { ApiError, notFound } from "@/lib/api/errors";
+import { hit } from "@/lib/api/rate-limit";
+import { env } from "@/lib/env";
 import { toProgressData } from "@/lib/progress/store";
 import { progressBus } from "@/lib/progress/bus";
 import { runner, endRun, STALE_AFTER_MS } from "@/lib/sync/runner";
@@ -27,6 +29,11 @@ export async function startOrAttach(viewer: Viewer, type: ConnectorType): Promis
       // The connection row is the lock: only one caller moves activeRunId from null to its run.
       const claimed = await tx.connection.updateMany({ where: { id: conn.id, activeRunId: null }, data: { activeRunId: syncId } });
       if (claimed.count === 0) return null;
+      // Only new runs count against the limit: attaching to a running one is free.
+      if (!hit(`sync-start:${viewer.userId}`, env().SYNC_START_LIMIT_PER_MIN, 60_000).allowed) {
+        await tx.connection.updateMany({ where: { id: conn.id, activeRunId: syncId }, data: { activeRunId: null } });
+        return "limited" as const;
+      }
       // A run that failed or was cancelled part-way left a checkpoint: continue from it.
       // Safe because the connection's cursor only moves when a run completes.
       const previous = await tx.syncRun.findFirst({
@@ -52,6 +59,9 @@ export async function startOrAttach(viewer: Viewer, type: ConnectorType): Promis
       await tx.syncEvent.create({ data: { runId: syncId, seq: 1, name: "started", data } });
       return data;
     });
+    if (created === "limited") {
+      throw new ApiError(429, `You started many syncs in the last minute; try again in a moment.`);
+    }
     if (created !== null) {
       progressBus().publish({ runId: syncId, seq: 1, name: "started", data: created });
       runner().enqueue(syncId);

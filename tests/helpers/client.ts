@@ -60,7 +60,9 @@ export class TestUser {
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set("cookie", this.cookie);
-    headers.set("origin", this.baseUrl);
+    // An explicit origin header wins ("" sends none, like a non-browser client).
+    if (!headers.has("origin")) headers.set("origin", this.baseUrl);
+    else if (headers.get("origin") === "") headers.delete("origin");
     if (init.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
     return fetch(`${this.baseUrl}${path}`, { ...init, headers });
   }

@@ -1,5 +1,6 @@
 // Starts the real built app (`node scripts/start.mjs --no-build`) on a free loopback port.
 import { execSync, spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 export async function freePort(): Promise<number> {
@@ -20,7 +21,11 @@ export const TEST_SETTINGS = {
   SYNC_TIMEOUT_S: "60",
   SYNC_MAX_ATTEMPTS: "2",
   SYNC_MAX_RATE_LIMIT_WAIT_S: "10",
+  // Many users sign up from 127.0.0.1 in the suites; the per-account limit stays at its default.
+  AUTH_RATE_LIMIT_PER_MIN: "1000",
 };
+
+export const TEST_APP_SECRET = "integration-test-secret-0123456789abcdef";
 
 export interface RunningServer {
   baseUrl: string;
@@ -30,7 +35,13 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServer(opts: { databaseUrl: string; port?: number; env?: Record<string, string> }): Promise<RunningServer> {
+export async function startServer(opts: {
+  databaseUrl: string;
+  port?: number;
+  env?: Record<string, string>;
+  /** Also append everything the server prints to this file (tests grep it for secrets). */
+  logFile?: string;
+}): Promise<RunningServer> {
   const port = opts.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ["scripts/start.mjs", "--no-build"], {
@@ -39,15 +50,19 @@ export async function startServer(opts: { databaseUrl: string; port?: number; en
       ...TEST_SETTINGS,
       PORT: String(port),
       DATABASE_URL: opts.databaseUrl,
-      APP_SECRET: "integration-test-secret-0123456789abcdef",
+      APP_SECRET: TEST_APP_SECRET,
       APP_URL: baseUrl,
       ...opts.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const record = (d: Buffer) => {
+    output += d.toString();
+    if (opts.logFile) appendFileSync(opts.logFile, d);
+  };
+  child.stdout?.on("data", record);
+  child.stderr?.on("data", record);
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early:\n${output}`);

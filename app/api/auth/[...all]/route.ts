@@ -1,10 +1,39 @@
 import { auth } from "@/lib/auth";
-import { errorResponse } from "@/lib/api/errors";
+import { ApiError, errorResponse, json } from "@/lib/api/errors";
+import { assertSameOrigin } from "@/lib/api/origin";
+import { hit } from "@/lib/api/rate-limit";
+import { env } from "@/lib/env";
+
+const SIGN_IN_WINDOW_MS = 10 * 60_000;
+
+/** One account guessed at from many addresses: limit sign-in attempts per email too. */
+async function limitPerAccount(req: Request): Promise<void> {
+  if (req.method !== "POST" || !new URL(req.url).pathname.endsWith("/sign-in/email")) return;
+  let email: unknown;
+  try {
+    email = ((await req.clone().json()) as { email?: unknown })?.email;
+  } catch {
+    return; // Better Auth answers the malformed body itself
+  }
+  if (typeof email !== "string") return;
+  const r = hit(`signin:${email.trim().toLowerCase()}`, env().SIGNIN_ATTEMPTS_PER_ACCOUNT, SIGN_IN_WINDOW_MS);
+  if (!r.allowed) {
+    throw Object.assign(new ApiError(429, `Too many sign-in attempts for this account; try again in ${r.retryAfterS} s.`), {
+      retryAfterS: r.retryAfterS,
+    });
+  }
+}
 
 async function handle(req: Request): Promise<Response> {
   try {
+    if (req.method === "POST") assertSameOrigin(req);
+    await limitPerAccount(req);
     return await auth().handler(req);
   } catch (error) {
+    const retry = (error as { retryAfterS?: number }).retryAfterS;
+    if (error instanceof ApiError && retry) {
+      return json({ success: false, error: error.message }, error.status, { "retry-after": String(retry) });
+    }
     return errorResponse(error);
   }
 }
