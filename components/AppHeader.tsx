@@ -5,7 +5,10 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { Brain, LogOut } from "lucide-react";
 
-const NAV = [{ href: "/integrations", label: "Integrations" }] as const;
+const NAV = [
+  { href: "/integrations", label: "Integrations" },
+  { href: "/notifications", label: "Notifications" },
+] as const;
 
 /** Pages where nobody is signed in: no header there, even if rendered by mistake. */
 const AUTH_PAGES = ["/sign-in", "/sign-up"];

@@ -2,14 +2,17 @@
 // and the app says so instead of offering a button that cannot work.
 import type { Connector } from "@/lib/connectors/types";
 import { githubConnector } from "@/lib/connectors/github/connector";
+import { gmailConnector } from "@/lib/connectors/gmail/connector";
+import { slackConnector } from "@/lib/connectors/slack/connector";
+import { boxConnector } from "@/lib/connectors/box/connector";
 import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/sync/types";
 import { internalOrigin } from "@/lib/env";
 
 const connectors: Record<ConnectorType, Connector | null> = {
   github: githubConnector,
-  gmail: null,
-  slack: null,
-  box: null,
+  gmail: gmailConnector,
+  slack: slackConnector,
+  box: boxConnector,
 };
 
 export interface ProviderEndpoints {

@@ -3,6 +3,8 @@
 import { db } from "@/lib/db";
 import type { SyncRun } from "@/lib/generated/prisma/client";
 import { progressBus } from "@/lib/progress/bus";
+import { enqueueRunNotification } from "@/lib/notify/outbox";
+import { wakeMailer } from "@/lib/notify/wake";
 import { isTerminal, type ConnectorType, type ProgressData, type SyncEventName, type SyncStatus } from "@/lib/sync/types";
 
 export function toProgressData(run: SyncRun): ProgressData {
@@ -64,9 +66,13 @@ export async function appendEvent(runId: string, seq: number, name: SyncEventNam
         where: { id: run.connectionId, activeRunId: runId },
         data: { activeRunId: null, lastSyncStatus: data.status, ...(data.status === "complete" ? { lastSyncAt: now } : {}) },
       });
+      // The run's email is recorded with its end, in this transaction (transactional outbox).
+      await enqueueRunNotification(tx, { id: runId, status: data.status });
     }
   });
   progressBus().publish({ runId, seq, name, data: payload });
+  // Delivery happens after commit, asynchronously: it never delays or changes the run.
+  if (isTerminal(data.status)) wakeMailer();
 }
 
 export async function eventsAfter(runId: string, afterSeq: number, limit = 500): Promise<StoredEvent[]> {

@@ -1,5 +1,10 @@
 // Which provider sandboxes the app serves under /sandbox/<provider>.
 import { createGithubSandbox } from "@/lib/sandbox/github/handler";
+import { createGmailSandbox } from "@/lib/sandbox/gmail/handler";
+import { createSlackSandbox } from "@/lib/sandbox/slack/handler";
+import { createBoxSandbox } from "@/lib/sandbox/box/handler";
+import { appSecret } from "@/lib/secret";
+import { createHmac } from "node:crypto";
 import { sandboxAuth } from "@/lib/sandbox/accounts";
 
 type SandboxHandler = (req: Request, subpath: string) => Promise<Response>;
@@ -16,6 +21,10 @@ function sandboxes(): Record<string, SandboxHandler> {
         return check.status === "ok" ? check.account : null;
       },
     }),
+    gmail: createGmailSandbox({ auth: sandboxAuth("gmail") }),
+    slack: createSlackSandbox({ auth: sandboxAuth("slack") }),
+    // Download links are signed; every instance must sign alike, so the key comes from APP_SECRET.
+    box: createBoxSandbox({ auth: sandboxAuth("box"), downloadSecret: createHmac("sha256", appSecret()).update("sandbox-box-downloads").digest("hex") }),
   };
   return holder[globalKey];
 }

@@ -3,6 +3,7 @@
 // the in-flight HTTP through AbortSignals; documents are written page by page together
 // with the checkpoint that lets an interrupted run continue where it stopped.
 import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { db } from "@/lib/db";
 import { decryptJson, encryptJson } from "@/lib/crypto";
 import { env } from "@/lib/env";
@@ -100,6 +101,8 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
   const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) => appendEvent(runId, seq, name, data));
 
   const controller = new AbortController();
+  // Every request in flight listens on it (Gmail: up to 40 at once); not a leak.
+  setMaxListeners(0, controller.signal);
   let lastActivity = Date.now();
   let waitingUntil = 0;
   const touch = () => {
@@ -249,7 +252,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
     );
     const connectCtx: SyncContext = { ...baseCtx, signal: connectController.signal, fetch: fetchFor(connectController.signal) };
     try {
-      await connector.connect(connectCtx);
+      await untilAborted(connector.connect(connectCtx), connectController.signal);
     } catch (error) {
       if (!controller.signal.aborted && connectController.signal.aborted) throw connectController.signal.reason;
       throw error;
@@ -264,7 +267,9 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
     const iterator = connector.sync(ctx);
     let result: IteratorResult<SyncPage, { cursor: unknown }>;
     for (;;) {
-      result = await iterator.next();
+      // Raced against the run's signal: a connector stuck on something that ignores the
+      // abort cannot hold the run (the stall watchdog's verdict always lands).
+      result = await untilAborted(iterator.next(), controller.signal);
       if (controller.signal.aborted) throw controller.signal.reason;
       if (result.done) break;
       await writePage(runId, conn, result.value, tracker);
@@ -319,6 +324,31 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
   }
 }
 
+/** Settles with `work`, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      work.catch(() => undefined);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
 async function writePage(
   runId: string,
   conn: { id: string; userId: string; workspaceId: string },
@@ -330,7 +360,8 @@ async function writePage(
     position: page.checkpoint,
     processed: before.processed_items + page.documents.length,
     failed: before.failed_items + page.failures.length,
-    total: Math.max(before.total_items, before.processed_items + before.failed_items + page.documents.length + page.failures.length),
+    // The total as reported so far (0 = still unknown: a resumed run shows it as unknown too).
+    total: before.total_items,
   };
   const now = new Date();
   await db().$transaction(async (tx) => {

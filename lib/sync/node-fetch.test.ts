@@ -102,3 +102,26 @@ describe("nodeFetch", () => {
     expect(closed - before).toBe(1);
   });
 });
+
+describe("nodeFetch, a body cut off mid-way", () => {
+  it("fails the reader of a gzip body when the socket dies, instead of waiting for ever", async () => {
+    const { gzipSync: gz } = await import("node:zlib");
+    const payload = gz(JSON.stringify({ filler: "x".repeat(200_000) }));
+    const srv = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+      res.write(payload.subarray(0, 1000)); // then nothing: the client times out mid-body
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const addr = srv.address();
+    const url = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}/`;
+    const run = new AbortController();
+    const f = createProviderFetch({ provider: "Test", signal: run.signal, requestTimeoutMs: 300, maxAttempts: 1, maxRateLimitWaitMs: 1000 });
+    const started = Date.now();
+    const error = await f(url).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe("Test did not answer within 0.3 s, 1 attempts.");
+    expect(Date.now() - started).toBeLessThan(2000);
+    srv.closeAllConnections();
+    await new Promise((r) => srv.close(r));
+  });
+});

@@ -6,7 +6,7 @@
 // listener and destroys the socket on abort, so timeouts and cancel really stop the call.
 import http from "node:http";
 import https from "node:https";
-import { Readable } from "node:stream";
+import { Readable, pipeline } from "node:stream";
 import zlib from "node:zlib";
 
 const agents = {
@@ -25,18 +25,28 @@ async function bodyBytes(body: BodyInit | null | undefined): Promise<Buffer | un
   return Buffer.from(await new Response(body).arrayBuffer());
 }
 
+/**
+ * The decoded body. `pipeline`, not `pipe`: when the socket is destroyed (timeout, cancel)
+ * the error must reach the decoder, or a reader of a half-received gzip body waits forever.
+ */
 function decode(res: http.IncomingMessage): Readable {
-  switch ((res.headers["content-encoding"] ?? "").toLowerCase()) {
-    case "gzip":
-    case "x-gzip":
-      return res.pipe(zlib.createGunzip());
-    case "deflate":
-      return res.pipe(zlib.createInflate());
-    case "br":
-      return res.pipe(zlib.createBrotliDecompress());
-    default:
-      return res;
-  }
+  const make = (() => {
+    switch ((res.headers["content-encoding"] ?? "").toLowerCase()) {
+      case "gzip":
+      case "x-gzip":
+        return zlib.createGunzip;
+      case "deflate":
+        return zlib.createInflate;
+      case "br":
+        return zlib.createBrotliDecompress;
+      default:
+        return undefined;
+    }
+  })();
+  if (!make) return res;
+  const decoder = make();
+  pipeline(res, decoder, () => undefined);
+  return decoder;
 }
 
 export async function nodeFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {

@@ -65,9 +65,15 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
       }, opts.requestTimeoutMs);
       const onRunAbort = () => attemptController.abort(opts.signal.reason);
       opts.signal.addEventListener("abort", onRunAbort, { once: true });
+      // The caller's own signal (an SDK giving up on a request) ends the attempt too.
+      const callerSignal = init?.signal ?? undefined;
+      const onCallerAbort = () => attemptController.abort(callerSignal?.reason);
+      callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
+      if (callerSignal?.aborted) onCallerAbort();
       const release = () => {
         clearTimeout(timer);
         opts.signal.removeEventListener("abort", onRunAbort);
+        callerSignal?.removeEventListener("abort", onCallerAbort);
         releaseSlot();
       };
       let res: Response;
@@ -78,12 +84,13 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
         if (isJson(res) && !NULL_BODY_STATUSES.has(res.status)) text = await res.text();
         else if (!NULL_BODY_STATUSES.has(res.status)) {
           // A streamed body stays under the timeout until it is read to the end.
-          res = new Response(res.body?.pipeThrough(releaseOnEnd(release)) ?? null, res);
+          res = new Response(res.body ? releasing(res.body, release) : null, res);
         }
         if (text !== undefined || NULL_BODY_STATUSES.has(res.status)) release();
       } catch (error) {
         release();
         if (opts.signal.aborted) throw opts.signal.reason;
+        if (callerSignal?.aborted) throw callerSignal.reason;
         lastProblem = timeout.aborted
           ? `did not answer within ${formatSeconds(opts.requestTimeoutMs)}`
           : `could not be reached (${(error as Error)?.message ?? "network error"})`;
@@ -101,7 +108,13 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
         release();
       }
 
-      const wait = rateLimitWaitMs(res.status, res.headers, now());
+      const wait =
+        rateLimitWaitMs(res.status, res.headers, now()) ??
+        // Google answers per-user limits with 403 userRateLimitExceeded, often without
+        // Retry-After; its guidance is exponential backoff.
+        (res.status === 403 && text !== undefined && /"(userRateLimitExceeded|rateLimitExceeded)"/.test(text)
+          ? Math.min(64_000, 1000 * 2 ** waits) + backoffMs(0, { baseMs: 1000, random: opts.random })
+          : undefined);
       if (wait !== undefined) {
         waits += 1;
         if (wait > opts.maxRateLimitWaitMs || waits > MAX_RATE_LIMIT_WAITS) {
@@ -157,10 +170,25 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
   };
 }
 
-function releaseOnEnd(release: () => void): TransformStream<Uint8Array, Uint8Array> {
-  return new TransformStream({
-    flush() {
+/** The same bytes; `release` runs once the body ends, fails or is cancelled by its reader. */
+function releasing(body: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await reader.read();
+        if (done) {
+          release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (error) {
+        release();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
       release();
+      await reader.cancel(reason).catch(() => undefined);
     },
   });
 }

@@ -130,6 +130,24 @@ describe("engine bounds", () => {
     expect(row.finishedAt).not.toBeNull();
   });
 
+  it("stall watchdog ends a run whose connector waits on something that ignores the abort", async () => {
+    const deaf: Connector = {
+      type: "github",
+      async connect() {
+        return { accountLabel: "x" };
+      },
+      // eslint-disable-next-line require-yield
+      async *sync() {
+        await new Promise(() => undefined); // never settles, never looks at the signal
+        return { cursor: null };
+      },
+    };
+    const { row, elapsed } = await run(deaf, { stallTimeoutMs: 800 });
+    expect(row.status).toBe("error");
+    expect(row.errorMessage).toMatch(/^No progress for 0.8 s/);
+    expect(elapsed).toBeLessThan(3000);
+  });
+
   it("whole-run timeout ends a run that keeps moving but never finishes", async () => {
     const endless: Connector = {
       type: "github",

@@ -1,0 +1,669 @@
+// Box connector: every file the account can see, with the text of text-like files.
+//
+// First run (no cursor): read the change stream's current position first
+// (GET /events?stream_position=now), so whatever changes during the walk is picked up by the
+// next run; then walk the folder tree from "All Files" (id "0") depth-first, listing each folder
+// with marker paging (usemarker=true, limit 1000) and yielding its files in pages of 50. Text
+// files (txt, md, csv, json, html, …) are downloaded with bounded concurrency (GET
+// /files/{id}/content answers 302 to a short-lived download URL); at most 1 MB of text is read
+// per file (a Range request), HTML is turned into readable text.
+//
+// Later runs: the change stream from the saved position (stream_type=changes). Box delivers
+// events at least once, so they are de-duplicated by event_id (a small set kept in the
+// checkpoint and the cursor). File uploads, edits, renames, moves, copies and restores fetch the
+// file again (GET /files/{id}) with its text; a folder moved, renamed, copied or restored has its
+// subtree re-read (its files' paths changed). Trash events are not acted on (documents are not
+// deleted yet). A position Box no longer accepts (HTTP 400), or one older than Box keeps events
+// for, means the history is gone: the run says so and falls back to a full walk.
+//
+// Totals: marker paging has no total_count, so a full walk does not know how many files there
+// are until it has seen them all; it reports the total only then (the UI shows an indeterminate
+// bar meanwhile). An incremental run counts the changed files in the stream first (a cheap pass,
+// 500 events per request) and reports that total before fetching them.
+//
+// Checkpoints: after every page, enough to resume without losing or repeating a file: the DFS
+// stack of folder ids still to visit, the folder being read with the marker of its current
+// listing page and how many of that page's files are done; or the change-stream position with
+// the event ids handled so far in its chunk.
+import { DownloadFileHeaders } from "box-typescript-sdk-gen/lib/managers/downloads.generated";
+import { BoxApiError, BoxSdkError } from "box-typescript-sdk-gen/lib/box/errors";
+import type { Readable } from "node:stream";
+import type { BoxClient } from "box-typescript-sdk-gen";
+import type {
+  Connector,
+  ConnectorCredentials,
+  DocumentInput,
+  ItemFailure,
+  QuotaSpec,
+  RefreshContext,
+  SyncContext,
+  SyncPage,
+} from "@/lib/connectors/types";
+import { SyncError } from "@/lib/sync/errors";
+import { boxErrorCode, boxErrorStatus, makeBoxClient } from "./client";
+import {
+  DEFAULT_MAX_TEXT_BYTES,
+  FILE_FIELDS,
+  fileLabel,
+  isTextLike,
+  parseFileRecord,
+  textFromBytes,
+  toDocument,
+  type BoxFileRecord,
+  type FileText,
+} from "./transform";
+import { parseCheckpoint, parseCursor, type BoxCheckpoint, type BoxCursor, type WalkState } from "./types";
+
+export type { BoxCheckpoint, BoxCursor } from "./types";
+
+/**
+ * Box allows 1,000 API requests per minute per user. A bucket of 100 refilled at 15/s never
+ * sends more than 100 + 15 * 60 = 1,000 in any 60 s window. Download URLs (the target of the
+ * 302) and the token endpoint are not API calls and cost nothing.
+ */
+export const BOX_QUOTA: QuotaSpec = {
+  capacity: 100,
+  refillPerSecond: 15,
+  cost: (url) => (/\/2\.0\//.test(url.pathname) ? 1 : 0),
+  maxConcurrency: 8,
+};
+
+export interface BoxConnectorOptions {
+  /** Folder items per listing request (Box's maximum is 1,000). */
+  listLimit?: number;
+  /** Files per yielded page (and checkpoint). */
+  batchSize?: number;
+  /** Text downloads in flight at once. */
+  downloadConcurrency?: number;
+  /** Text read per file, at most. */
+  maxTextBytes?: number;
+  /** Events per request when counting changes (Box's maximum is 500). */
+  eventsScanLimit?: number;
+  /** Events per request when processing changes (smaller: the checkpoint holds a chunk's event ids). */
+  eventsLimit?: number;
+  /** A saved stream position older than this is treated as out of date (Box keeps user events 2+ weeks). */
+  cursorMaxAgeMs?: number;
+  now?: () => number;
+}
+
+const DAY_MS = 86_400_000;
+const MAX_SEEN = 1_000;
+const CURSOR_SEEN = 200;
+const MAX_SCAN_FILES = 200_000;
+
+/** Events on a file that mean "fetch it again". */
+const FILE_CHANGES = new Set([
+  "ITEM_UPLOAD", "ITEM_CREATE", "ITEM_MODIFY", "ITEM_RENAME", "ITEM_MOVE", "ITEM_COPY",
+  "ITEM_UNDELETE_VIA_TRASH", "ITEM_MAKE_CURRENT_VERSION", "ITEM_SYNC",
+]);
+/** Events on a folder that change its files' paths (or bring files back): re-read its subtree. */
+const FOLDER_CHANGES = new Set(["ITEM_MOVE", "ITEM_RENAME", "ITEM_COPY", "ITEM_UNDELETE_VIA_TRASH"]);
+
+const STAGE_WALK = "Walking folders…";
+const STAGE_EXPIRED = "Change history expired — full resync";
+const STAGE_READ_CHANGES = "Reading changes in Box…";
+const STAGE_FETCH_CHANGES = "Fetching changed files…";
+const STAGE_SUBTREES = "Re-reading moved or renamed folders…";
+
+function fmt(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+interface RawEvent {
+  eventId: string | undefined;
+  eventType: string;
+  sourceType: string | undefined;
+  sourceId: string | undefined;
+}
+
+interface EventsChunk {
+  events: RawEvent[];
+  next: string;
+  size: number;
+}
+
+type FileOutcome =
+  | { kind: "doc"; document: DocumentInput; label: string }
+  | { kind: "fail"; failure: ItemFailure }
+  | { kind: "skip" };
+
+interface Batch {
+  documents: DocumentInput[];
+  failures: ItemFailure[];
+  labels: string[];
+  count: number;
+}
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+}
+
+/** Runs fn over items with at most `limit` in flight, yielding results in input order. */
+async function* orderedPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): AsyncGenerator<R> {
+  const pending: Array<Promise<R> | undefined> = [];
+  let started = 0;
+  for (let k = 0; k < items.length; k++) {
+    while (started < items.length && started < k + limit) {
+      const p = fn(items[started]!);
+      p.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
+      pending.push(p);
+      started++;
+    }
+    const result = await pending[k]!;
+    pending[k] = undefined;
+    yield result;
+  }
+}
+
+async function readCapped(stream: Readable, cap: number): Promise<{ bytes: Uint8Array; more: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  let more = false;
+  for await (const chunk of stream) {
+    const b = chunk instanceof Uint8Array ? chunk : Buffer.from(chunk as string);
+    if (n + b.byteLength > cap) {
+      chunks.push(b.subarray(0, cap - n));
+      n = cap;
+      more = true;
+      break; // leaving the loop destroys the stream
+    }
+    chunks.push(b);
+    n += b.byteLength;
+  }
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return { bytes: out, more };
+}
+
+function downloadFailure(status: number, code: string | undefined): string {
+  if (status === 403) {
+    return `Box refused the download (HTTP 403${code ? ` ${code}` : ""}): this account may not download the file`;
+  }
+  if (status === 404) return "Box could not find the file's content (HTTP 404): it was probably deleted or moved during the sync";
+  return `Box refused the download (HTTP ${status}${code ? ` ${code}` : ""})`;
+}
+
+function malformed(what: string, err: unknown): SyncError {
+  const detail = err instanceof Error ? `: ${err.message}` : "";
+  return new SyncError("malformed", `Box sent ${what} we could not read${detail}`);
+}
+
+class BoxRun {
+  private readonly listLimit: number;
+  private readonly batchSize: number;
+  private readonly concurrency: number;
+  private readonly maxTextBytes: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly ctx: SyncContext,
+    private readonly box: BoxClient,
+    private readonly options: BoxConnectorOptions,
+  ) {
+    this.listLimit = Math.min(1_000, Math.max(1, options.listLimit ?? 1_000));
+    this.batchSize = Math.max(1, options.batchSize ?? 50);
+    this.concurrency = Math.max(1, options.downloadConcurrency ?? BOX_QUOTA.maxConcurrency);
+    this.maxTextBytes = Math.max(1, options.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES);
+    this.now = options.now ?? Date.now;
+  }
+
+  async *start(): AsyncGenerator<SyncPage, { cursor: BoxCursor }, void> {
+    const checkpoint = parseCheckpoint(this.ctx.checkpoint);
+    if (checkpoint?.mode === "walk" && checkpoint.walk) {
+      this.ctx.progress.stage(checkpoint.purpose === "subtrees" ? STAGE_SUBTREES : STAGE_WALK);
+      return yield* this.walk(checkpoint.walk, checkpoint.streamPosition, checkpoint.handled, checkpoint.seen ?? [], checkpoint.purpose ?? "full");
+    }
+    if (checkpoint?.mode === "events") {
+      return yield* this.changes(checkpoint.streamPosition, checkpoint.seen ?? [], checkpoint.subtrees ?? [], checkpoint.handled, checkpoint.chunks ?? 0);
+    }
+    const cursor = parseCursor(this.ctx.cursor);
+    if (!cursor) return yield* this.fullSync(false);
+    const maxAge = this.options.cursorMaxAgeMs ?? 14 * DAY_MS;
+    if (this.now() - Date.parse(cursor.savedAt) > maxAge) return yield* this.fullSync(true);
+    return yield* this.changes(cursor.streamPosition, cursor.seen ?? [], [], 0, 0);
+  }
+
+  // ---------------------------------------------------------------- full sync: the folder walk
+
+  private async *fullSync(expired: boolean): AsyncGenerator<SyncPage, { cursor: BoxCursor }, void> {
+    // The position first: changes made while we walk are picked up by the next run.
+    const position = await this.nowPosition();
+    this.ctx.progress.stage(expired ? STAGE_EXPIRED : STAGE_WALK);
+    return yield* this.walk({ stack: ["0"], current: null, folders: 0, pages: 0 }, position, 0, [], "full");
+  }
+
+  private async *walk(
+    st: WalkState,
+    streamPosition: string,
+    handledBefore: number,
+    seen: string[],
+    purpose: "full" | "subtrees",
+  ): AsyncGenerator<SyncPage, { cursor: BoxCursor }, void> {
+    const { limits, progress, signal } = this.ctx;
+    let handled = handledBefore;
+    const checkpoint = (): BoxCheckpoint => ({
+      v: 1,
+      mode: "walk",
+      purpose,
+      streamPosition,
+      handled,
+      walk: { stack: [...st.stack], current: st.current ? { ...st.current } : null, folders: st.folders, pages: st.pages },
+      ...(seen.length ? { seen } : {}),
+    });
+
+    for (;;) {
+      signal.throwIfAborted();
+      if (!st.current) {
+        const next = st.stack.at(-1);
+        if (next === undefined) break;
+        if (st.folders >= limits.maxFolders) {
+          progress.capped(`Stopped after ${fmt(limits.maxFolders)} folders (BOX_MAX_FOLDERS)`);
+          break;
+        }
+        st.stack.pop();
+        st.current = { id: next, marker: null, skip: 0 };
+        st.folders++;
+      }
+      if (st.pages >= limits.maxPages) {
+        progress.capped(`Stopped after ${fmt(limits.maxPages)} pages of folder listings (SYNC_MAX_PAGES)`);
+        break;
+      }
+      const cur = st.current;
+      let listing: { entries: unknown[]; nextMarker: string | null };
+      try {
+        listing = await this.listFolder(cur.id, cur.marker);
+      } catch (err) {
+        const status = boxErrorStatus(err);
+        // Deleted, moved out of reach, or no longer shared with us since we queued it: skip it.
+        if (status === 404 || status === 403) {
+          st.current = null;
+          continue;
+        }
+        throw err;
+      }
+      st.pages++;
+
+      const subfolders: string[] = [];
+      const files: unknown[] = [];
+      for (const entry of listing.entries) {
+        const type = asRecord(entry)?.type;
+        if (type === "folder") {
+          const id = str(asRecord(entry)?.id);
+          if (id) subfolders.push(id);
+        } else if (type === "file") {
+          files.push(entry);
+        } // web links and anything else: not files
+      }
+      const finishPage = () => {
+        // Reversed, so the first subfolder is visited first.
+        for (let k = subfolders.length - 1; k >= 0; k--) st.stack.push(subfolders[k]!);
+        st.current = listing.nextMarker ? { id: cur.id, marker: listing.nextMarker, skip: 0 } : null;
+      };
+
+      const todo = files.slice(cur.skip);
+      if (todo.length === 0) {
+        finishPage();
+        yield { documents: [], failures: [], labels: [], checkpoint: checkpoint() };
+        continue;
+      }
+      let done = cur.skip;
+      for await (const batch of this.processFiles(todo, (raw) => this.fileFromRecord(raw))) {
+        done += batch.count;
+        handled += batch.count;
+        if (done >= files.length) finishPage();
+        else st.current = { ...cur, skip: done };
+        yield { documents: batch.documents, failures: batch.failures, labels: batch.labels, checkpoint: checkpoint() };
+      }
+    }
+
+    progress.total(handled);
+    return { cursor: { streamPosition, savedAt: new Date(this.now()).toISOString(), ...(seen.length ? { seen: seen.slice(-CURSOR_SEEN) } : {}) } };
+  }
+
+  private async listFolder(id: string, marker: string | null): Promise<{ entries: unknown[]; nextMarker: string | null }> {
+    let raw: unknown;
+    try {
+      const res = await this.box.folders.getFolderItems(id, {
+        queryParams: { usemarker: true, limit: this.listLimit, fields: [...FILE_FIELDS], ...(marker ? { marker } : {}) },
+        cancellationToken: this.ctx.signal,
+      });
+      raw = res.rawData;
+    } catch (err) {
+      if (err instanceof BoxSdkError && !(err instanceof BoxApiError)) throw malformed(`a folder listing (folder ${id})`, err);
+      throw err;
+    }
+    const body = asRecord(raw);
+    if (!body || !Array.isArray(body.entries)) throw malformed(`a folder listing (folder ${id})`, new Error("no entries"));
+    const next = body.next_marker;
+    return { entries: body.entries, nextMarker: typeof next === "string" && next !== "" ? next : null };
+  }
+
+  // ---------------------------------------------------------------- files: record -> document (+ text)
+
+  private async *processFiles<T>(items: readonly T[], handle: (item: T) => Promise<FileOutcome>): AsyncGenerator<Batch> {
+    let batch: Batch = { documents: [], failures: [], labels: [], count: 0 };
+    let inBatch = 0;
+    for await (const outcome of orderedPool(items, this.concurrency, handle)) {
+      inBatch++;
+      if (outcome.kind === "doc") {
+        batch.documents.push(outcome.document);
+        batch.labels.push(outcome.label);
+        batch.count++;
+      } else if (outcome.kind === "fail") {
+        batch.failures.push(outcome.failure);
+        batch.count++;
+      }
+      if (inBatch >= this.batchSize) {
+        yield batch;
+        batch = { documents: [], failures: [], labels: [], count: 0 };
+        inBatch = 0;
+      }
+    }
+    if (inBatch > 0) yield batch;
+  }
+
+  private async fileFromRecord(raw: unknown): Promise<FileOutcome> {
+    const parsed = parseFileRecord(raw);
+    if (!parsed.ok) return { kind: "fail", failure: parsed.failure };
+    const file = parsed.file;
+    if (file.status !== "active") return { kind: "skip" }; // trashed or deleted: nothing to index
+    let content: FileText | undefined;
+    if (isTextLike(file.extension) && file.size > 0) {
+      const text = await this.downloadText(file);
+      if (!text.ok) return { kind: "fail", failure: { externalId: file.id, title: file.name, reason: text.reason } };
+      content = text.content;
+    }
+    return { kind: "doc", document: toDocument(file, content), label: fileLabel(file.name) };
+  }
+
+  private async downloadText(file: BoxFileRecord): Promise<{ ok: true; content: FileText } | { ok: false; reason: string }> {
+    // Only the part we keep: a Range request when the file is larger than the cap.
+    const range = file.size > this.maxTextBytes ? `bytes=0-${this.maxTextBytes - 1}` : undefined;
+    let stream: Readable | undefined;
+    try {
+      stream = (await this.box.downloads.downloadFile(file.id, {
+        headers: new DownloadFileHeaders(range ? { range } : {}),
+        cancellationToken: this.ctx.signal,
+      })) as Readable | undefined;
+    } catch (err) {
+      const status = boxErrorStatus(err);
+      if (status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 429) {
+        return { ok: false, reason: downloadFailure(status, boxErrorCode(err)) };
+      }
+      throw err;
+    }
+    if (!stream) return { ok: false, reason: "Box is still preparing this file for download (HTTP 202); it will be read on a later sync" };
+    const { bytes, more } = await readCapped(stream, this.maxTextBytes);
+    const total = Math.max(file.size, bytes.byteLength + (more ? 1 : 0));
+    return { ok: true, content: textFromBytes(bytes, file.extension, total) };
+  }
+
+  private async fileById(id: string): Promise<FileOutcome> {
+    let raw: unknown;
+    try {
+      const res = await this.box.files.getFileById(id, { queryParams: { fields: [...FILE_FIELDS] }, cancellationToken: this.ctx.signal });
+      raw = res.rawData;
+    } catch (err) {
+      const status = boxErrorStatus(err);
+      if (status === 404) return { kind: "skip" }; // deleted since the event: nothing to fetch
+      if (status === 403) return { kind: "fail", failure: { externalId: id, reason: downloadFailure(403, boxErrorCode(err)).replace("the download", "access to the file") } };
+      if (err instanceof BoxSdkError && !(err instanceof BoxApiError)) {
+        return { kind: "fail", failure: { externalId: id, reason: `Box sent a malformed file record: ${err.message}` } };
+      }
+      throw err;
+    }
+    return this.fileFromRecord(raw);
+  }
+
+  // ---------------------------------------------------------------- the change stream
+
+  private async nowPosition(): Promise<string> {
+    const chunk = await this.readEvents("now", 1);
+    return chunk.next;
+  }
+
+  private async readEvents(position: string, limit: number): Promise<EventsChunk> {
+    let raw: unknown;
+    let typedNext: string | number | undefined;
+    try {
+      const res = await this.box.events.getEvents(
+        { streamType: "changes", streamPosition: position, limit },
+        undefined,
+        this.ctx.signal,
+      );
+      raw = res.rawData;
+      typedNext = res.nextStreamPosition;
+    } catch (err) {
+      if (err instanceof BoxSdkError && !(err instanceof BoxApiError)) throw malformed("a page of the change stream", err);
+      throw err;
+    }
+    const body = asRecord(raw);
+    const entries = body?.entries ?? [];
+    const next = str(typedNext) ?? str(body?.next_stream_position);
+    if (!body || !Array.isArray(entries) || next === undefined || !/^\d+$/.test(next)) {
+      throw malformed("a page of the change stream", new Error("no next_stream_position"));
+    }
+    const events = entries.map((e): RawEvent => {
+      const r = asRecord(e);
+      const source = asRecord(r?.source);
+      return { eventId: str(r?.event_id), eventType: str(r?.event_type) ?? "", sourceType: str(source?.type), sourceId: str(source?.id) };
+    });
+    const size = typeof body.chunk_size === "number" ? body.chunk_size : events.length;
+    return { events, next, size };
+  }
+
+  private isExpiredPosition(err: unknown): boolean {
+    return boxErrorStatus(err) === 400;
+  }
+
+  /** First pass over the stream: how many files changed (and whether folders did). Null: too many to count. */
+  private async countChanges(start: string, seen: ReadonlySet<string>, chunksBefore: number): Promise<{ files: number; folders: number } | null> {
+    const files = new Set<string>();
+    let folders = 0;
+    let position = start;
+    for (let chunks = chunksBefore; ; chunks++) {
+      if (chunks >= this.ctx.limits.maxPages || files.size > MAX_SCAN_FILES) return null;
+      const chunk = await this.readEvents(position, this.options.eventsScanLimit ?? 500);
+      for (const e of chunk.events) {
+        if (e.eventId && seen.has(e.eventId)) continue;
+        if (e.sourceType === "file" && e.sourceId && FILE_CHANGES.has(e.eventType)) files.add(e.sourceId);
+        if (e.sourceType === "folder" && FOLDER_CHANGES.has(e.eventType)) folders++;
+      }
+      if (chunk.size === 0 || chunk.events.length === 0 || chunk.next === position) break;
+      position = chunk.next;
+    }
+    return { files: files.size, folders };
+  }
+
+  private async *changes(
+    start: string,
+    seenBefore: string[],
+    subtreesBefore: string[],
+    handledBefore: number,
+    chunksBefore: number,
+  ): AsyncGenerator<SyncPage, { cursor: BoxCursor }, void> {
+    const { progress, limits, signal } = this.ctx;
+    progress.stage(STAGE_READ_CHANGES);
+    let counted: { files: number; folders: number } | null;
+    try {
+      counted = await this.countChanges(start, new Set(seenBefore), chunksBefore);
+    } catch (err) {
+      if (this.isExpiredPosition(err)) return yield* this.fullSync(true);
+      throw err;
+    }
+    // Moved or renamed folders are re-read afterwards, and their size is unknown until then.
+    if (counted && counted.folders === 0 && subtreesBefore.length === 0) progress.total(handledBefore + counted.files);
+    progress.stage(STAGE_FETCH_CHANGES);
+
+    let position = start;
+    let seen = seenBefore.slice(-MAX_SEEN);
+    const subtrees = [...subtreesBefore];
+    let handled = handledBefore;
+    let chunks = chunksBefore;
+    const checkpoint = (pos: string, ids: string[]): BoxCheckpoint => ({
+      v: 1,
+      mode: "events",
+      streamPosition: pos,
+      handled,
+      seen: ids.slice(-MAX_SEEN),
+      ...(subtrees.length ? { subtrees: [...subtrees] } : {}),
+      chunks,
+    });
+
+    for (;;) {
+      signal.throwIfAborted();
+      if (chunks >= limits.maxPages) {
+        progress.capped(`Stopped after ${fmt(limits.maxPages)} pages of Box changes (SYNC_MAX_PAGES); the next sync continues from there`);
+        break;
+      }
+      let chunk: EventsChunk;
+      try {
+        chunk = await this.readEvents(position, this.options.eventsLimit ?? 100);
+      } catch (err) {
+        if (this.isExpiredPosition(err)) return yield* this.fullSync(true);
+        throw err;
+      }
+      chunks++;
+
+      const seenSet = new Set(seen);
+      const handledIds = [...seen];
+      const work: { fileId: string; eventIds: string[] }[] = [];
+      const byFile = new Map<string, { fileId: string; eventIds: string[] }>();
+      for (const e of chunk.events) {
+        if (e.eventId && seenSet.has(e.eventId)) continue;
+        if (e.eventId) seenSet.add(e.eventId);
+        // Several events of one chunk for the same file: one fetch (after all of them happened).
+        // A file changed again in a later chunk is fetched again: that change may be newer than our fetch.
+        if (e.sourceType === "file" && e.sourceId && FILE_CHANGES.has(e.eventType)) {
+          const item = byFile.get(e.sourceId);
+          if (item) {
+            if (e.eventId) item.eventIds.push(e.eventId);
+          } else {
+            const fresh = { fileId: e.sourceId, eventIds: e.eventId ? [e.eventId] : [] };
+            byFile.set(e.sourceId, fresh);
+            work.push(fresh);
+          }
+          continue;
+        }
+        if (e.sourceType === "folder" && e.sourceId && FOLDER_CHANGES.has(e.eventType) && !subtrees.includes(e.sourceId)) {
+          subtrees.push(e.sourceId);
+        }
+        // Everything else (trash, folder creation, previews, …) is noted as handled.
+        if (e.eventId) handledIds.push(e.eventId);
+      }
+
+      const caughtUp = chunk.size === 0 || chunk.events.length === 0 || chunk.next === position;
+      const chunkIds = chunk.events.map((e) => e.eventId).filter((id): id is string => id !== undefined);
+      if (work.length === 0) {
+        position = chunk.next;
+        if (chunkIds.length) seen = chunkIds;
+        if (!caughtUp) yield { documents: [], failures: [], labels: [], checkpoint: checkpoint(position, seen) };
+        if (caughtUp) break;
+        continue;
+      }
+
+      let done = 0;
+      for await (const batch of this.processFiles(work, (w) => this.fileById(w.fileId))) {
+        const items = work.slice(done, done + this.batchSize);
+        done += items.length;
+        handled += batch.count;
+        for (const w of items) handledIds.push(...w.eventIds);
+        const last = done >= work.length;
+        if (last) {
+          position = chunk.next;
+          seen = chunkIds;
+        }
+        yield {
+          documents: batch.documents,
+          failures: batch.failures,
+          labels: batch.labels,
+          checkpoint: last ? checkpoint(position, seen) : checkpoint(position, handledIds),
+        };
+      }
+      if (caughtUp) break;
+    }
+
+    if (subtrees.length > 0) {
+      progress.stage(STAGE_SUBTREES);
+      const unique = [...new Set(subtrees)];
+      return yield* this.walk({ stack: unique.reverse(), current: null, folders: 0, pages: 0 }, position, handled, seen, "subtrees");
+    }
+    progress.total(handled);
+    return { cursor: { streamPosition: position, savedAt: new Date(this.now()).toISOString(), ...(seen.length ? { seen: seen.slice(-CURSOR_SEEN) } : {}) } };
+  }
+}
+
+// ---------------------------------------------------------------- OAuth refresh
+
+const REFUSED = "Box refused to renew access. Reconnect Box.";
+
+/** Trades the refresh token (Box rotates it: each one works once) for a new pair. */
+export async function refreshBoxToken(credentials: ConnectorCredentials, rctx: RefreshContext, now: () => number = Date.now): Promise<ConnectorCredentials> {
+  if (!credentials.refreshToken) throw new SyncError("auth", REFUSED);
+  const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: credentials.refreshToken });
+  if (rctx.clientId) body.set("client_id", rctx.clientId);
+  if (rctx.clientSecret) body.set("client_secret", rctx.clientSecret);
+  const res = await rctx.fetch(rctx.tokenUrl, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    body: body.toString(),
+    signal: rctx.signal,
+  });
+  const text = await res.text();
+  let data: Record<string, unknown> | undefined;
+  try {
+    data = asRecord(JSON.parse(text));
+  } catch {
+    data = undefined;
+  }
+  // invalid_grant (a used, revoked or expired refresh token), invalid_client, …: only a reconnect helps.
+  if (res.status === 400 || res.status === 401 || res.status === 403) throw new SyncError("auth", REFUSED, res.status);
+  if (!res.ok) throw new SyncError("provider", `Box's token service answered HTTP ${res.status}; try again later.`, res.status);
+  const accessToken = data?.access_token;
+  const expiresIn = data?.expires_in;
+  if (typeof accessToken !== "string" || accessToken === "") {
+    throw new SyncError("malformed", "Box sent an unreadable answer while renewing access; try again.");
+  }
+  const refreshToken = typeof data?.refresh_token === "string" && data.refresh_token ? data.refresh_token : undefined;
+  return {
+    accessToken,
+    // Box rotates refresh tokens: the old one is spent now, so only the new one is kept.
+    ...(refreshToken ? { refreshToken } : {}),
+    ...(typeof expiresIn === "number" && Number.isFinite(expiresIn) ? { expiresAt: new Date(now() + expiresIn * 1000).toISOString() } : {}),
+  };
+}
+
+// ---------------------------------------------------------------- the connector
+
+export function createBoxConnector(options: BoxConnectorOptions = {}): Connector {
+  return {
+    type: "box",
+    quota: BOX_QUOTA,
+
+    async connect(ctx: SyncContext) {
+      const box = makeBoxClient(ctx);
+      const me = await box.users.getUserMe({ fields: ["name", "login"] }, undefined, ctx.signal);
+      const login = me.login ?? me.name;
+      if (typeof login !== "string" || !login) throw new SyncError("malformed", "Box sent a malformed answer for the signed-in user");
+      return { accountLabel: login };
+    },
+
+    sync(ctx: SyncContext): AsyncGenerator<SyncPage, { cursor: BoxCursor }, void> {
+      return new BoxRun(ctx, makeBoxClient(ctx), options).start();
+    },
+
+    refresh(credentials: ConnectorCredentials, rctx: RefreshContext) {
+      return refreshBoxToken(credentials, rctx, options.now);
+    },
+  };
+}
+
+export const boxConnector: Connector = createBoxConnector();

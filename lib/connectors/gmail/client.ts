@@ -1,0 +1,101 @@
+// The one place a Gmail API client is made for the Gmail connector.
+//
+// - Every request goes through ctx.fetch (the engine's: timeouts, retries, rate-limit waits,
+//   401 -> refresh): gaxios takes it as `fetchImplementation`. Without it gaxios would use its
+//   own node-fetch and bypass the engine entirely.
+// - gaxios' own retries are off (`retry: false`): the engine retries, not the SDK.
+// - `rootUrl` is passed with every call, not only when the client is made: googleapis-common
+//   rewrites a client-level rootUrl with `new URL(<absolute path>, rootUrl)`, which drops any
+//   path in it, so `<origin>/sandbox/gmail/` would silently become `<origin>/`.
+// - Auth is an OAuth2Client that only ever puts "Authorization: Bearer <token>" on a request,
+//   reading ctx.credentials.accessToken each time (the engine updates it in place after a
+//   refresh). It holds no refresh token, so it never refreshes or retries by itself, and it skips
+//   google-auth-library's request/response interceptors, whose debug logging would print headers.
+import { gmail, type gmail_v1 } from "@googleapis/gmail";
+import { OAuth2Client } from "google-auth-library";
+import type { SyncContext } from "@/lib/connectors/types";
+import { SyncError } from "@/lib/sync/errors";
+
+export type GmailClientContext = Pick<SyncContext, "baseUrl" | "credentials" | "fetch" | "signal">;
+
+/** An OAuth2Client that sends the current access token and does nothing else. */
+class AccessTokenClient extends OAuth2Client {
+  constructor(private readonly token: () => string) {
+    super({ useAuthRequestParameters: false });
+  }
+
+  protected override async getRequestMetadataAsync(): Promise<{ headers: Headers }> {
+    return { headers: new Headers({ authorization: `Bearer ${this.token()}` }) };
+  }
+}
+
+/** `<base>/`: what the SDK calls rootUrl ("https://gmail.googleapis.com/" live). */
+export function gmailRootUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/`;
+}
+
+export interface GmailApi {
+  getProfile(signal?: AbortSignal): Promise<gmail_v1.Schema$Profile>;
+  listMessages(params: { pageToken?: string; maxResults: number }, signal?: AbortSignal): Promise<gmail_v1.Schema$ListMessagesResponse>;
+  getMessage(id: string, signal?: AbortSignal): Promise<gmail_v1.Schema$Message>;
+  listHistory(
+    params: { startHistoryId: string; pageToken?: string; maxResults: number },
+    signal?: AbortSignal,
+  ): Promise<gmail_v1.Schema$ListHistoryResponse>;
+}
+
+/** An answer that is not the JSON object it should be (gaxios hands over unparseable text as a string). */
+export function malformedResponse(what: string, data: unknown): SyncError {
+  const got = typeof data === "string" ? `${data.length} characters of unparseable text` : data === null ? "null" : Array.isArray(data) ? "an array" : typeof data;
+  return new SyncError("malformed", `Gmail sent a malformed response for ${what}: expected a JSON object, got ${got}`);
+}
+
+function objectOrThrow<T>(data: unknown, what: string): T {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) throw malformedResponse(what, data);
+  return data as T;
+}
+
+export function makeGmailApi(ctx: GmailClientContext): GmailApi {
+  const rootUrl = gmailRootUrl(ctx.baseUrl);
+  const api = gmail({
+    version: "v1",
+    rootUrl,
+    auth: new AccessTokenClient(() => ctx.credentials.accessToken),
+    fetchImplementation: ctx.fetch,
+    retry: false,
+    http2: false,
+    signal: ctx.signal,
+  });
+  const opts = (signal?: AbortSignal) => ({ rootUrl, signal: signal ?? ctx.signal, fetchImplementation: ctx.fetch, retry: false });
+
+  return {
+    async getProfile(signal) {
+      const res = await api.users.getProfile({ userId: "me" }, opts(signal));
+      return objectOrThrow(res.data, "the mailbox profile");
+    },
+    async listMessages(params, signal) {
+      const res = await api.users.messages.list(
+        { userId: "me", maxResults: params.maxResults, includeSpamTrash: false, ...(params.pageToken ? { pageToken: params.pageToken } : {}) },
+        opts(signal),
+      );
+      return objectOrThrow(res.data, "the message list");
+    },
+    async getMessage(id, signal) {
+      const res = await api.users.messages.get({ userId: "me", id, format: "full" }, opts(signal));
+      return objectOrThrow(res.data, `email ${id}`);
+    },
+    async listHistory(params, signal) {
+      const res = await api.users.history.list(
+        {
+          userId: "me",
+          startHistoryId: params.startHistoryId,
+          historyTypes: ["messageAdded"],
+          maxResults: params.maxResults,
+          ...(params.pageToken ? { pageToken: params.pageToken } : {}),
+        },
+        opts(signal),
+      );
+      return objectOrThrow(res.data, "the mailbox history");
+    },
+  };
+}

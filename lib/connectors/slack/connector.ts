@@ -1,0 +1,595 @@
+// Slack connector: the messages (and thread replies) of every channel the app can read.
+//
+// Order of work: conversations.list (public + private, not archived; channels the app is not a
+// member of are skipped: a bot cannot read them) -> users.list (names for authors and
+// <@U…> mentions) -> per channel, conversations.history newest first (limit 200, cursor
+// pagination) and conversations.replies for each thread met on the way. One history page is
+// split into chunks of 50 top-level messages; every chunk is one SyncPage whose checkpoint says
+// exactly where to continue.
+//
+// Position inside a channel: Slack's cursor for the next page, plus a keyset fallback `before`
+// (the oldest ts already handled: history?latest=<before> continues below it). A cursor Slack no
+// longer accepts (invalid_cursor, e.g. a run resumed much later) is dropped once per position
+// and the read continues from `before`: nothing is lost or read twice.
+//
+// Incremental runs: the cursor keeps the newest ts per channel (and its newest few messages with
+// their reply/edit signature, see ./types.ts), and history is asked for what is newer only.
+//
+// Total: Slack cannot count messages cheaply, so the total stays 0 (the UI shows an
+// indeterminate bar with live counts) until the run knows it, at the end.
+//
+// Tokens: Slack bot tokens do not expire unless the app opted into token rotation, so there is
+// no `refresh`; a refused token (invalid_auth, token_expired, token_revoked…) ends the run with
+// "Reconnect Slack".
+import type { WebClient } from "@slack/web-api";
+import type { Connector, DocumentInput, ItemFailure, QuotaSpec, SyncContext, SyncLimits, SyncPage } from "@/lib/connectors/types";
+import { SyncError } from "@/lib/sync/errors";
+import { SlackApiError, makeSlackClient, slackCall } from "./client";
+import {
+  compareTs,
+  isNoiseMessage,
+  isSlackTs,
+  rawMessageKey,
+  transformMessage,
+  tsJustBefore,
+  type ChannelRef,
+  type Lookups,
+} from "./transform";
+import {
+  checkpointSchema,
+  cursorSchema,
+  type RecentEntry,
+  type SlackCheckpoint,
+  type SlackConnectorOptions,
+  type SlackCursor,
+} from "./types";
+
+export type { SlackCheckpoint, SlackConnectorOptions, SlackCursor } from "./types";
+
+/**
+ * Slack's published Web API rate tiers (requests per minute, per app per workspace, per method):
+ * https://docs.slack.dev/apis/web-api/rate-limits — Tier 2: 20+/min, Tier 3: 50+/min, Tier 4: 100+/min.
+ * (Since 2025, apps that are neither internal nor Marketplace-approved get far less on
+ * conversations.history/replies: 1/min with limit 15. This connector assumes an internal app.)
+ */
+export const SLACK_METHOD_TIERS: Readonly<Record<string, number>> = {
+  "auth.test": 100, // Tier 4
+  "conversations.list": 20, // Tier 2
+  "users.list": 20, // Tier 2
+  "conversations.history": 50, // Tier 3
+  "conversations.replies": 50, // Tier 3
+};
+
+/**
+ * Pacing: one bucket in units of a Tier 3 call (the binding tier: history and replies are
+ * nearly every request). A Tier 2 call costs 50/20 = 2.5 units, a Tier 4 call 0.5.
+ * capacity + 60 s x refill = 10 + 40 = 50 units, so no 60-second window can ever see more than
+ * 50 Tier-3 (or 20 Tier-2) calls from us: Slack never has to refuse. Sustained: 40 Tier-3 calls
+ * a minute. The burst of 10 covers the demo's default sync (~10 units) almost without a wait.
+ * Conservative: Slack counts history and replies separately, one bucket paces them together.
+ */
+export const SLACK_QUOTA: QuotaSpec = {
+  capacity: 10,
+  refillPerSecond: 40 / 60,
+  cost(url: URL): number {
+    const method = url.pathname.split("/").pop() ?? "";
+    return 50 / (SLACK_METHOD_TIERS[method] ?? 20);
+  },
+  maxConcurrency: 4,
+};
+
+/** Used when the engine passes no limits (older engines; tests). */
+const DEFAULT_LIMITS: SyncLimits = { maxPages: 1000, maxChannels: 200, maxMessagesPerChannel: 10_000, maxFolders: 1000 };
+/** A channel we cannot read any more: its messages are skipped with a readable failure. */
+const CHANNEL_GONE = new Set(["channel_not_found", "not_in_channel", "is_archived", "access_denied"]);
+const THREAD_GONE = new Set(["thread_not_found", "channel_not_found", "not_in_channel"]);
+const CAP_NOTES = 3;
+
+interface ChannelInfo extends ChannelRef {
+  isMember: boolean;
+}
+
+interface ChannelState {
+  cursor: string | null;
+  before: string | null;
+  oldest: string | null;
+  newest: string | null;
+  count: number;
+  recent: RecentEntry[];
+}
+
+function field(value: unknown, name: string): unknown {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** What changes on an old message that history would not show again: replies and edits. */
+export function messageSignature(raw: unknown): string {
+  const count = field(raw, "reply_count");
+  const latest = field(raw, "latest_reply");
+  const edited = field(field(raw, "edited"), "ts");
+  return `${typeof count === "number" ? count : 0}|${isSlackTs(latest) ? latest : ""}|${isSlackTs(edited) ? edited : ""}`;
+}
+
+/** The reply count and latest reply of a signature (an edit alone needs no replies fetch). */
+function threadPart(signature: string): string {
+  return signature.split("|").slice(0, 2).join("|");
+}
+
+function latestReplyOf(signature: string): string | undefined {
+  const v = signature.split("|")[1];
+  return v ? v : undefined;
+}
+
+function isThreadParent(raw: unknown): boolean {
+  const ts = field(raw, "ts");
+  const count = field(raw, "reply_count");
+  return isSlackTs(ts) && field(raw, "thread_ts") === ts && typeof count === "number" && count > 0;
+}
+
+function minTs(list: readonly RecentEntry[]): string | undefined {
+  let min: string | undefined;
+  for (const [ts] of list) if (min === undefined || compareTs(ts, min) < 0) min = ts;
+  return min;
+}
+
+function laterTs(a: string | null, b: string): string {
+  return a === null || compareTs(b, a) > 0 ? b : a;
+}
+
+function parseCursor(raw: unknown): SlackCursor {
+  const parsed = cursorSchema.safeParse(raw);
+  return parsed.success ? parsed.data : { channels: {} };
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const k = next++;
+      try {
+        out[k] = await fn(items[k]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+function clamp(n: number | undefined, fallback: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, Math.floor(n ?? fallback)));
+}
+
+export function createSlackConnector(options: SlackConnectorOptions = {}): Connector {
+  const historyLimit = clamp(options.historyLimit, 200, 1, 999);
+  const channelPageSize = clamp(options.channelPageSize, 200, 1, 1000);
+  const userPageSize = clamp(options.userPageSize, 200, 1, 1000);
+  const repliesLimit = clamp(options.repliesLimit, 200, 1, 1000);
+  const chunkSize = clamp(options.chunkSize, 50, 1, 999);
+  const replyConcurrency = clamp(options.replyConcurrency, 4, 1, 16);
+  const recentPerChannel = clamp(options.recentPerChannel, 5, 0, 50);
+
+  return {
+    type: "slack",
+    quota: SLACK_QUOTA,
+
+    async connect(ctx) {
+      const client = makeSlackClient(ctx);
+      const res = await slackCall(ctx.signal, "auth.test", () => client.auth.test());
+      const host = str(res.url)?.replace(/^https?:\/\//, "").replace(/\/+$/, "");
+      return { accountLabel: str(res.team) ?? host ?? "Slack workspace" };
+    },
+
+    async *sync(ctx: SyncContext): AsyncGenerator<SyncPage, { cursor: unknown }, void> {
+      const { signal } = ctx;
+      const limits: SyncLimits = { ...DEFAULT_LIMITS, ...(ctx.limits ?? {}) };
+      const capped = (note: string) => ctx.progress.capped?.(note);
+      const client = makeSlackClient(ctx, replyConcurrency);
+      const prev = parseCursor(ctx.cursor);
+      const cpParsed = ctx.checkpoint != null ? checkpointSchema.safeParse(ctx.checkpoint) : undefined;
+      const checkpoint: SlackCheckpoint | undefined = cpParsed?.success ? cpParsed.data : undefined;
+      const done = new Map(Object.entries(checkpoint?.done ?? {}));
+      let yielded = 0;
+
+      // ------------------------------------------------------------ channels
+      ctx.progress.stage("Listing channels…");
+      const { listed } = await listChannels(client, ctx, limits);
+      const channelNames = new Map(listed.map((c) => [c.id, c.name]));
+      let channels = listed.filter((c) => c.isMember);
+      const notMember = listed.length - channels.length;
+      if (channels.length > limits.maxChannels) {
+        channels = channels.slice(0, limits.maxChannels);
+        capped(`Stopped at ${limits.maxChannels} channels (SLACK_MAX_CHANNELS)`);
+      }
+      if (notMember > 0) {
+        ctx.progress.stage(
+          `Found ${channels.length} channels; skipping ${notMember} the Slack app is not a member of (invite it to sync them)`,
+        );
+      }
+
+      // ------------------------------------------------------------ people
+      ctx.progress.stage("Loading people…");
+      const users = await listUsers(client, ctx, limits);
+      const lookups: Lookups = { users, channels: channelNames };
+
+      const checkpointOf = (channelIndex: number, channelId: string | null, st: ChannelState | null): SlackCheckpoint => ({
+        v: 1,
+        channelIndex,
+        channelId,
+        cursor: st?.cursor ?? null,
+        before: st?.before ?? null,
+        oldest: st?.oldest ?? null,
+        newest: st?.newest ?? null,
+        count: st?.count ?? 0,
+        recent: st?.recent ?? [],
+        done: Object.fromEntries(done),
+      });
+
+      // ------------------------------------------------------------ messages, channel by channel
+      const cappedChannels: string[] = [];
+      for (let ci = 0; ci < channels.length; ci++) {
+        const ch = channels[ci]!;
+        if (done.has(ch.id)) continue;
+        signal.throwIfAborted();
+        ctx.progress.stage(`Fetching messages in #${ch.name} (${ci + 1} of ${channels.length})…`);
+
+        const prevTs = prev.channels[ch.id];
+        const prevRecent = prev.recent?.[ch.id] ?? [];
+        const known = new Map(prevRecent);
+        const lowestRecent = minTs(prevRecent);
+        const resume = checkpoint && checkpoint.channelId === ch.id ? checkpoint : undefined;
+        const st: ChannelState = resume
+          ? { cursor: resume.cursor, before: resume.before, oldest: resume.oldest, newest: resume.newest, count: resume.count, recent: resume.recent }
+          : {
+              cursor: null,
+              before: null,
+              // Just below the oldest re-checked message (so it is included), else after the newest seen.
+              oldest: lowestRecent !== undefined ? tsJustBefore(lowestRecent) : (prevTs ?? null),
+              newest: null,
+              count: 0,
+              recent: [],
+            };
+        const emitted = new Set<string>();
+        let droppedCursorAt: string | null | undefined;
+        let pages = 0;
+        let finished = false;
+
+        const finish = () => {
+          finished = true;
+          const ts = st.newest !== null ? laterTs(prevTs ?? null, st.newest) : (prevTs ?? null);
+          done.set(ch.id, { ts, recent: st.recent.length > 0 ? st.recent : prevRecent });
+        };
+
+        while (!finished) {
+          signal.throwIfAborted();
+          if (pages >= limits.maxPages) {
+            capped(`Stopped after ${limits.maxPages} pages of #${ch.name} (SYNC_MAX_PAGES)`);
+            finish();
+            break;
+          }
+          const args = {
+            channel: ch.id,
+            limit: historyLimit,
+            ...(st.oldest !== null ? { oldest: st.oldest } : {}),
+            ...(st.cursor !== null ? { cursor: st.cursor } : st.before !== null ? { latest: st.before } : {}),
+          };
+          let res: Awaited<ReturnType<WebClient["conversations"]["history"]>>;
+          try {
+            res = await slackCall(signal, "conversations.history", () => client.conversations.history(args));
+          } catch (error) {
+            if (error instanceof SlackApiError && error.code === "invalid_cursor" && st.cursor !== null && droppedCursorAt !== st.before) {
+              // Once per position: continue below the last message handled, without the cursor.
+              droppedCursorAt = st.before;
+              st.cursor = null;
+              ctx.progress.stage(`Cursor expired — continuing #${ch.name} from where it stopped`);
+              continue;
+            }
+            if (error instanceof SlackApiError && CHANNEL_GONE.has(error.code)) {
+              const why =
+                error.code === "channel_not_found"
+                  ? "it was deleted or the app lost access"
+                  : error.code === "not_in_channel"
+                    ? "the Slack app is not a member of it any more (invite it to sync it)"
+                    : error.code === "is_archived"
+                      ? "it was archived"
+                      : "the app may not read it";
+              const failure: ItemFailure = {
+                externalId: ch.id,
+                title: `#${ch.name}`,
+                reason: `Slack refused to read #${ch.name} (${error.code}): ${why}; its messages were skipped.`,
+              };
+              done.set(ch.id, { ts: prevTs ?? null, recent: prevRecent });
+              finished = true;
+              yielded += 1;
+              yield { documents: [], failures: [failure], labels: [], checkpoint: checkpointOf(ci + 1, null, null) };
+              break;
+            }
+            throw error;
+          }
+          pages += 1;
+          const messages: unknown[] | undefined = Array.isArray(res.messages) ? res.messages : undefined;
+          if (!messages) throw new SyncError("malformed", `Slack sent a malformed answer to conversations.history for #${ch.name} (no message list).`);
+          const nextCursor = res.has_more ? (str(res.response_metadata?.next_cursor) ?? null) : null;
+          const moreAfterPage = Boolean(res.has_more) && messages.length > 0;
+
+          if (messages.length === 0) {
+            finish();
+            yield { documents: [], failures: [], labels: [], checkpoint: checkpointOf(ci + 1, null, null) };
+            break;
+          }
+
+          for (let k = 0; k < messages.length; k += chunkSize) {
+            const chunk = messages.slice(k, k + chunkSize);
+            const out = await handleChunk(chunk);
+            const lastOfPage = k + chunkSize >= messages.length;
+            if (out.stopped) {
+              cappedChannels.push(ch.name);
+              if (cappedChannels.length <= CAP_NOTES) {
+                capped(`Stopped at ${limits.maxMessagesPerChannel.toLocaleString("en-US")} messages in #${ch.name} (SLACK_MAX_MESSAGES_PER_CHANNEL)`);
+              }
+            }
+            const channelDone = out.stopped || (lastOfPage && !moreAfterPage);
+            st.cursor = lastOfPage && !channelDone ? nextCursor : null;
+            if (channelDone) finish();
+            yielded += out.documents.length + out.failures.length;
+            yield {
+              documents: out.documents,
+              failures: out.failures,
+              labels: out.labels,
+              checkpoint: channelDone ? checkpointOf(ci + 1, null, null) : checkpointOf(ci, ch.id, st),
+            };
+            if (channelDone) break;
+          }
+        }
+
+        // ---------------------------------------------------------- one chunk of a history page
+        async function handleChunk(chunk: unknown[]): Promise<{ documents: DocumentInput[]; failures: ItemFailure[]; labels: string[]; stopped: boolean }> {
+          const plan: Array<{ raw: unknown; threadSince?: string | null }> = [];
+          let stopped = false;
+          for (const raw of chunk) {
+            const ts = field(raw, "ts");
+            const valid = isSlackTs(ts);
+            const prevSig = valid ? known.get(ts) : undefined;
+            const sig = messageSignature(raw);
+            if (prevSig === undefined && !isNoiseMessage(raw)) {
+              if (st.count >= limits.maxMessagesPerChannel) {
+                stopped = true;
+                break;
+              }
+            }
+            if (valid) {
+              st.before = st.before === null || compareTs(ts, st.before) < 0 ? ts : st.before;
+              st.newest = laterTs(st.newest, ts);
+              if (st.recent.length < recentPerChannel && !isNoiseMessage(raw)) st.recent.push([ts, sig]);
+            }
+            if (isNoiseMessage(raw)) continue;
+            if (prevSig !== undefined) {
+              if (prevSig === sig) continue; // seen by the last run, unchanged since
+              // Replied to or edited since the last run: write it again, and fetch the new replies.
+              const repliesChanged = threadPart(prevSig) !== threadPart(sig);
+              plan.push({ raw, threadSince: repliesChanged && isThreadParent(raw) ? (latestReplyOf(prevSig) ?? null) : undefined });
+              continue;
+            }
+            st.count += 1;
+            plan.push({ raw, threadSince: isThreadParent(raw) ? null : undefined });
+          }
+
+          const threads = plan.filter((p) => p.threadSince !== undefined);
+          const replies = new Map<unknown, { raws: unknown[]; failure?: ItemFailure }>();
+          if (threads.length > 0) {
+            const results = await mapLimit(threads, replyConcurrency, (p) =>
+              fetchReplies(p.raw, p.threadSince === null ? undefined : p.threadSince),
+            );
+            threads.forEach((p, k) => replies.set(p.raw, results[k]!));
+          }
+
+          const documents: DocumentInput[] = [];
+          const failures: ItemFailure[] = [];
+          const labels: string[] = [];
+          const add = (raw: unknown) => {
+            const key = rawMessageKey(raw, ch.id);
+            if (isSlackTs(field(raw, "ts"))) {
+              if (emitted.has(key)) return;
+              emitted.add(key);
+            }
+            const result = transformMessage(raw, ch, lookups);
+            if (result.ok) {
+              documents.push(result.document);
+              labels.push(result.label);
+            } else {
+              failures.push(result.failure);
+            }
+          };
+          for (const p of plan) {
+            add(p.raw);
+            const r = replies.get(p.raw);
+            if (r?.failure) failures.push(r.failure);
+            for (const reply of r?.raws ?? []) if (!isNoiseMessage(reply)) add(reply);
+          }
+          return { documents, failures, labels, stopped };
+        }
+
+        // ---------------------------------------------------------- the replies of one thread
+        async function fetchReplies(parent: unknown, since: string | undefined): Promise<{ raws: unknown[]; failure?: ItemFailure }> {
+          const parentTs = field(parent, "ts") as string;
+          const raws: unknown[] = [];
+          let cursor: string | undefined;
+          // The lower bound sent to Slack: `since` while following cursors; after a dropped
+          // cursor, the last reply we have (keyset).
+          let oldest = since;
+          let lastSeen = since;
+          let dropped: string | undefined | null = null;
+          const seen = new Set<string>();
+          for (let page = 0; ; page++) {
+            signal.throwIfAborted();
+            if (page >= limits.maxPages) {
+              capped(`Stopped after ${limits.maxPages} pages of a thread in #${ch.name} (SYNC_MAX_PAGES)`);
+              break;
+            }
+            let res: Awaited<ReturnType<WebClient["conversations"]["replies"]>>;
+            try {
+              res = await slackCall(signal, "conversations.replies", () =>
+                client.conversations.replies({
+                  channel: ch.id,
+                  ts: parentTs,
+                  limit: repliesLimit,
+                  ...(oldest ? { oldest } : {}),
+                  ...(cursor ? { cursor } : {}),
+                }),
+              );
+            } catch (error) {
+              if (error instanceof SlackApiError && error.code === "invalid_cursor" && cursor && dropped !== lastSeen) {
+                dropped = lastSeen;
+                cursor = undefined; // continue after the last reply we have, without the cursor
+                oldest = lastSeen;
+                continue;
+              }
+              if (error instanceof SlackApiError && THREAD_GONE.has(error.code)) {
+                const count = field(parent, "reply_count");
+                return {
+                  raws,
+                  failure: {
+                    externalId: `${rawMessageKey(parent, ch.id)}:replies`,
+                    title: `#${ch.name} — thread replies`,
+                    reason: `Slack could not return the replies of this thread (${error.code}); ${typeof count === "number" ? `${count} replies were` : "its replies were"} skipped.`,
+                  },
+                };
+              }
+              throw error;
+            }
+            const list: unknown[] | undefined = Array.isArray(res.messages) ? res.messages : undefined;
+            if (!list) throw new SyncError("malformed", `Slack sent a malformed answer to conversations.replies in #${ch.name} (no message list).`);
+            for (const m of list) {
+              const ts = field(m, "ts");
+              if (ts === parentTs) continue; // the parent comes first on every page
+              if (isSlackTs(ts)) {
+                if ((since !== undefined && compareTs(ts, since) <= 0) || seen.has(ts)) continue;
+                seen.add(ts);
+                lastSeen = lastSeen === undefined || compareTs(ts, lastSeen) > 0 ? ts : lastSeen;
+              }
+              raws.push(m);
+            }
+            if (!res.has_more) break;
+            cursor = str(res.response_metadata?.next_cursor);
+            if (!cursor) oldest = lastSeen; // no cursor given: continue by keyset
+          }
+          return { raws };
+        }
+      }
+
+      if (cappedChannels.length > CAP_NOTES) {
+        capped(
+          `Stopped at ${limits.maxMessagesPerChannel.toLocaleString("en-US")} messages in ${cappedChannels.length} channels (SLACK_MAX_MESSAGES_PER_CHANNEL)`,
+        );
+      }
+      // The total is known now: what this run handled (a resumed run: the engine adds the rest).
+      ctx.progress.total(yielded);
+
+      const cursor: SlackCursor = { channels: { ...prev.channels }, recent: { ...(prev.recent ?? {}) } };
+      for (const [id, state] of done) {
+        if (state.ts !== null) cursor.channels[id] = state.ts;
+        if (state.recent.length > 0) cursor.recent![id] = state.recent;
+      }
+      return { cursor };
+    },
+  };
+
+  // ---------------------------------------------------------------- listings
+
+  async function listChannels(client: WebClient, ctx: SyncContext, limits: SyncLimits): Promise<{ listed: ChannelInfo[] }> {
+    const byId = new Map<string, ChannelInfo>();
+    let cursor: string | undefined;
+    let restarted = false;
+    for (let pages = 0; ; ) {
+      ctx.signal.throwIfAborted();
+      if (pages >= limits.maxPages) {
+        ctx.progress.capped?.(`Stopped listing channels after ${limits.maxPages} pages (SYNC_MAX_PAGES)`);
+        break;
+      }
+      let res: Awaited<ReturnType<WebClient["conversations"]["list"]>>;
+      try {
+        res = await slackCall(ctx.signal, "conversations.list", () =>
+          client.conversations.list({
+            types: "public_channel,private_channel",
+            exclude_archived: true,
+            limit: channelPageSize,
+            ...(cursor ? { cursor } : {}),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof SlackApiError && error.code === "invalid_cursor" && cursor && !restarted) {
+          restarted = true;
+          cursor = undefined;
+          ctx.progress.stage("Cursor expired — restarting channel list");
+          continue;
+        }
+        throw error;
+      }
+      pages += 1;
+      if (!Array.isArray(res.channels)) throw new SyncError("malformed", "Slack sent a malformed channel list (no channels).");
+      for (const raw of res.channels as unknown[]) {
+        const id = str(field(raw, "id"));
+        if (!id) continue;
+        byId.set(id, {
+          id,
+          name: str(field(raw, "name")) ?? id,
+          isPrivate: field(raw, "is_private") === true,
+          isMember: field(raw, "is_member") !== false,
+        });
+      }
+      // Enough to know the cap applies: listing the rest would only cost Tier 2 calls.
+      let readable = 0;
+      for (const c of byId.values()) if (c.isMember) readable += 1;
+      if (readable > limits.maxChannels) break;
+      const next = str(res.response_metadata?.next_cursor);
+      if (!next) break;
+      cursor = next;
+    }
+    return { listed: [...byId.values()] };
+  }
+
+  async function listUsers(client: WebClient, ctx: SyncContext, limits: SyncLimits): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    let cursor: string | undefined;
+    let restarted = false;
+    for (let pages = 0; pages < limits.maxPages; ) {
+      ctx.signal.throwIfAborted();
+      let res: Awaited<ReturnType<WebClient["users"]["list"]>>;
+      try {
+        res = await slackCall(ctx.signal, "users.list", () => client.users.list({ limit: userPageSize, ...(cursor ? { cursor } : {}) }));
+      } catch (error) {
+        if (error instanceof SlackApiError && error.code === "invalid_cursor" && cursor && !restarted) {
+          restarted = true;
+          cursor = undefined;
+          ctx.progress.stage("Cursor expired — restarting the member list");
+          continue;
+        }
+        throw error;
+      }
+      pages += 1;
+      if (!Array.isArray(res.members)) throw new SyncError("malformed", "Slack sent a malformed member list (no members).");
+      for (const raw of res.members as unknown[]) {
+        const id = str(field(raw, "id"));
+        if (!id) continue;
+        const profile = field(raw, "profile");
+        const name =
+          str(field(profile, "display_name")) ?? str(field(profile, "real_name")) ?? str(field(raw, "real_name")) ?? str(field(raw, "name"));
+        if (name) names.set(id, name);
+      }
+      const next = str(res.response_metadata?.next_cursor);
+      if (!next) break;
+      cursor = next;
+    }
+    return names;
+  }
+}
+
+export const slackConnector: Connector = createSlackConnector();

@@ -1,0 +1,81 @@
+// The shapes the Slack connector saves between runs (cursor) and inside one (checkpoint).
+import { z } from "zod";
+
+/** One recently seen top-level message: its ts and its signature (reply count, latest reply, edit). */
+export type RecentEntry = [ts: string, signature: string];
+
+/**
+ * Saved after a complete run; the next run reads only what changed.
+ *
+ * `channels`: the newest message ts seen per channel. The next run asks conversations.history
+ * for messages after it.
+ * `recent`: per channel, the newest few top-level messages with their signature. Slack's
+ * history does not return an old message again when someone replies to it or edits it, so the
+ * next run starts its history read just below the oldest of these (one request either way) and
+ * compares signatures: a changed one is written again and its new replies are fetched. Replies
+ * to (or edits of) older messages are picked up by a full resync only (a documented limit).
+ */
+export interface SlackCursor {
+  channels: Record<string, string>;
+  recent?: Record<string, RecentEntry[]>;
+}
+
+/** Where a run stopped, saved with every page. */
+export interface SlackCheckpoint {
+  v: 1;
+  /** Position of the channel in progress in this run's channel order (informational). */
+  channelIndex: number;
+  /** The channel in progress; null between channels. */
+  channelId: string | null;
+  /** Slack's cursor for the next history page of that channel. */
+  cursor: string | null;
+  /** Keyset fallback: the oldest top-level ts already handled in that channel (read below it). */
+  before: string | null;
+  /** The lower bound (exclusive) of this run's history read of that channel; null: everything. */
+  oldest: string | null;
+  /** Newest ts seen in that channel in this run. */
+  newest: string | null;
+  /** New top-level messages read from that channel in this run (SLACK_MAX_MESSAGES_PER_CHANNEL). */
+  count: number;
+  recent: RecentEntry[];
+  /** Channels finished in this run: newest ts (null: none) and recent messages, for the cursor. */
+  done: Record<string, { ts: string | null; recent: RecentEntry[] }>;
+}
+
+export interface SlackConnectorOptions {
+  /** conversations.history page size (Slack recommends 200; at most 999). */
+  historyLimit?: number;
+  /** conversations.list page size (Slack recommends at most 200; at most 1000). */
+  channelPageSize?: number;
+  /** users.list page size. */
+  userPageSize?: number;
+  /** conversations.replies page size. */
+  repliesLimit?: number;
+  /** Top-level messages per yielded page (a history page is split so progress moves steadily). */
+  chunkSize?: number;
+  /** Thread reply fetches in flight at once. */
+  replyConcurrency?: number;
+  /** Newest top-level messages per channel re-checked by the next run (see SlackCursor.recent). */
+  recentPerChannel?: number;
+}
+
+const tsSchema = z.string().regex(/^\d+\.\d+$/);
+const recentSchema = z.array(z.tuple([tsSchema, z.string()]));
+
+export const cursorSchema = z.object({
+  channels: z.record(z.string(), tsSchema),
+  recent: z.record(z.string(), recentSchema).optional(),
+});
+
+export const checkpointSchema = z.object({
+  v: z.literal(1),
+  channelIndex: z.number().int().min(0),
+  channelId: z.string().nullable(),
+  cursor: z.string().nullable(),
+  before: tsSchema.nullable(),
+  oldest: tsSchema.nullable(),
+  newest: tsSchema.nullable(),
+  count: z.number().int().min(0),
+  recent: recentSchema,
+  done: z.record(z.string(), z.object({ ts: tsSchema.nullable(), recent: recentSchema })),
+});
