@@ -33,6 +33,13 @@ export default defineConfig({
       SYNC_REQUEST_TIMEOUT_S: "5",
       SYNC_STALL_TIMEOUT_S: "20",
       AUTH_RATE_LIMIT_PER_MIN: "1000",
+      // GitHub's OAuth app, with the app's own GitHub sandbox standing in for github.com (e2e/oauth.spec.ts).
+      GITHUB_CLIENT_ID: "e2e-github-client",
+      GITHUB_CLIENT_SECRET: "e2e-github-secret",
+      GITHUB_AUTHORIZE_URL: `${baseURL}/sandbox/github/login/oauth/authorize`,
+      GITHUB_TOKEN_URL: `${baseURL}/sandbox/github/login/oauth/access_token`,
+      GITHUB_REVOKE_URL: `${baseURL}/sandbox/github/applications/{client_id}/grant`,
+      GITHUB_API_URL: `${baseURL}/sandbox/github`,
     },
   },
 });

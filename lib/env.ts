@@ -10,6 +10,24 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
 
+/** An OAuth or API endpoint: an absolute http(s) URL; unset or empty takes the provider's real one. */
+const endpoint = (def: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? def : v.trim()))
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password && !u.hash;
+      } catch {
+        return false;
+      }
+    }, "must be an absolute http(s) URL without credentials or #fragment");
+
+/** OAuth apps, one per provider (Gmail's is a Google Cloud OAuth client). */
+export const OAUTH_ENV_PREFIXES = { github: "GITHUB", gmail: "GOOGLE", slack: "SLACK", box: "BOX" } as const;
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -61,6 +79,42 @@ const schema = z.object({
   /** Attempts per email before it is marked failed. */
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   APP_SECRET: optionalString,
+  // OAuth apps and the provider endpoints (settings so the built-in sandboxes can stand in).
+  GITHUB_CLIENT_ID: optionalString,
+  GITHUB_CLIENT_SECRET: optionalString,
+  GITHUB_AUTHORIZE_URL: endpoint("https://github.com/login/oauth/authorize"),
+  GITHUB_TOKEN_URL: endpoint("https://github.com/login/oauth/access_token"),
+  /** `{client_id}` is replaced by GITHUB_CLIENT_ID (DELETE, basic auth: the app's grant API). */
+  GITHUB_REVOKE_URL: endpoint("https://api.github.com/applications/{client_id}/grant"),
+  GITHUB_API_URL: endpoint("https://api.github.com"),
+  GOOGLE_CLIENT_ID: optionalString,
+  GOOGLE_CLIENT_SECRET: optionalString,
+  GOOGLE_AUTHORIZE_URL: endpoint("https://accounts.google.com/o/oauth2/v2/auth"),
+  GOOGLE_TOKEN_URL: endpoint("https://oauth2.googleapis.com/token"),
+  GOOGLE_REVOKE_URL: endpoint("https://oauth2.googleapis.com/revoke"),
+  GOOGLE_API_URL: endpoint("https://gmail.googleapis.com"),
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  SLACK_AUTHORIZE_URL: endpoint("https://slack.com/oauth/v2/authorize"),
+  SLACK_TOKEN_URL: endpoint("https://slack.com/api/oauth.v2.access"),
+  SLACK_REVOKE_URL: endpoint("https://slack.com/api/auth.revoke"),
+  SLACK_API_URL: endpoint("https://slack.com/api"),
+  BOX_CLIENT_ID: optionalString,
+  BOX_CLIENT_SECRET: optionalString,
+  BOX_AUTHORIZE_URL: endpoint("https://account.box.com/api/oauth2/authorize"),
+  BOX_TOKEN_URL: endpoint("https://api.box.com/oauth2/token"),
+  BOX_REVOKE_URL: endpoint("https://api.box.com/oauth2/revoke"),
+  BOX_API_URL: endpoint("https://api.box.com"),
+}).superRefine((e, ctx) => {
+  // Half an OAuth app is a mistake worth stopping for: name the missing half.
+  for (const prefix of Object.values(OAUTH_ENV_PREFIXES)) {
+    const id = e[`${prefix}_CLIENT_ID`];
+    const secret = e[`${prefix}_CLIENT_SECRET`];
+    if ((id === undefined) !== (secret === undefined)) {
+      const missing = id === undefined ? `${prefix}_CLIENT_ID` : `${prefix}_CLIENT_SECRET`;
+      ctx.addIssue({ code: "custom", path: [missing], message: `set ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET together (or neither)` });
+    }
+  }
 });
 
 export type Env = z.infer<typeof schema>;

@@ -19,6 +19,7 @@ function summary(patch: Partial<IntegrationSummary> = {}): IntegrationSummary {
     last_sync_status: null,
     active_sync_id: null,
     live_available: false,
+    not_configured_hint: "Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET",
     sync_available: true,
     ...patch,
   };
@@ -66,6 +67,45 @@ describe("IntegrationCard", () => {
     const html = render(summary({ type: "box", label: "Box", sync_available: false }));
     expect(html).not.toContain('data-testid="connect-box"');
     expect(html).toContain("Not available in this version yet.");
+  });
+
+  it("live configured: Connect <Provider> links to the OAuth start, sandbox stays available", () => {
+    const html = render(summary({ live_available: true, not_configured_hint: null }));
+    expect(html).toMatch(/<a href="\/api\/integrations\/github\/oauth\/start" data-testid="connect-live-github"[^>]*>Connect GitHub<\/a>/);
+    expect(html).toContain('data-testid="connect-github"');
+    expect(html).not.toContain('data-testid="live-hint-github"');
+  });
+
+  it("live not configured: a muted hint naming the settings instead of a broken button", () => {
+    const html = render(summary());
+    expect(html).not.toContain("connect-live-github");
+    expect(html).toMatch(/data-testid="live-hint-github"[^>]*>Not configured — set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET to connect a real GitHub account\.</);
+  });
+
+  it("live connection needing reauth: Reconnect <Provider>; connected: Disconnect, no paste", () => {
+    const withHandlers = (it: IntegrationSummary) =>
+      renderToStaticMarkup(
+        createElement(IntegrationCard, {
+          integration: it,
+          onConnect: noop,
+          onSync: noop,
+          onViewProgress: noop,
+          onPasteToken: async () => null,
+          onDisconnect: noop,
+        }),
+      );
+    const reauth = withHandlers(summary({ connected: true, mode: "live", status: "needs_reauth", live_available: true, not_configured_hint: null, status_message: "Reconnect GitHub." }));
+    expect(reauth).toContain("Reconnect GitHub");
+    expect(reauth).toContain('data-testid="paste-token-github"');
+    expect(reauth).toContain('data-testid="disconnect-github"');
+    const connected = withHandlers(summary({ connected: true, mode: "live", status: "connected" }));
+    expect(connected).toContain('data-testid="disconnect-github"');
+    expect(connected).not.toContain("paste-token-github");
+    expect(connected).toContain("Live");
+    // Gmail takes no pasted token.
+    const gmail = withHandlers(summary({ type: "gmail", label: "Gmail", not_configured_hint: "Set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET" }));
+    expect(gmail).not.toContain("paste-token-gmail");
+    expect(gmail).toContain("set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET");
   });
 
   it("board renders one card per integration", () => {

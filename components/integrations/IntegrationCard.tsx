@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState, type FormEvent } from "react";
 import {
   AlertTriangle,
   CheckCircle,
@@ -10,6 +10,7 @@ import {
   Loader2,
   Mail,
   MessageSquare,
+  KeyRound,
   RefreshCw,
   type LucideIcon,
 } from "lucide-react";
@@ -38,7 +39,14 @@ const LAST_STATUS: Record<LastSyncStatus, { text: string; cls: string }> = {
   cancelled: { text: "Cancelled", cls: "text-neutral-500" },
 };
 
-export type CardBusy = "connect" | "sync" | null;
+export type CardBusy = "connect" | "sync" | "token" | "disconnect" | null;
+
+/** Providers that take a pasted token, and what kind of token to paste. */
+const TOKEN_HINTS: Partial<Record<ConnectorType, string>> = {
+  github: "A personal access token that can read your repositories (repo scope).",
+  slack: "A bot token (xoxb-…) with channels:read, channels:history, groups:read, groups:history and users:read.",
+  box: "A developer token from your Box app's configuration page.",
+};
 
 export interface IntegrationCardProps {
   integration: IntegrationSummary;
@@ -49,6 +57,10 @@ export interface IntegrationCardProps {
   onConnect: (type: ConnectorType) => void;
   onSync: (type: ConnectorType) => void;
   onViewProgress: (type: ConnectorType, syncId: string) => void;
+  /** Connects with a pasted token; resolves to an error message, or null when connected. */
+  onPasteToken?: (type: ConnectorType, token: string) => Promise<string | null>;
+  /** Opens the disconnect confirmation. */
+  onDisconnect?: (type: ConnectorType) => void;
 }
 
 /** Re-renders every `ms` so relative times stay fresh. */
@@ -65,6 +77,8 @@ const btnBase =
   "inline-flex items-center justify-center gap-1.5 rounded-lg px-3.5 py-2 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 disabled:cursor-not-allowed";
 const btnPrimary = `${btnBase} bg-blue-600 text-white hover:bg-blue-700 disabled:bg-blue-300`;
 const btnSecondary = `${btnBase} bg-white text-neutral-700 ring-1 ring-neutral-300 hover:bg-neutral-50 disabled:text-neutral-400`;
+const btnLink =
+  "inline-flex items-center gap-1 rounded text-sm font-medium text-neutral-600 underline-offset-2 hover:text-neutral-900 hover:underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 disabled:cursor-not-allowed disabled:text-neutral-400 disabled:no-underline";
 
 export function IntegrationCard({
   integration: it,
@@ -73,8 +87,14 @@ export function IntegrationCard({
   onConnect,
   onSync,
   onViewProgress,
+  onPasteToken,
+  onDisconnect,
 }: IntegrationCardProps) {
   const now = useTick(30_000);
+  const tokenInputId = useId();
+  const [pasteOpen, setPasteOpen] = useState(false);
+  const [token, setToken] = useState("");
+  const [pasteError, setPasteError] = useState<string | null>(null);
   const Icon = ICONS[it.type] ?? Circle;
   const active = it.active_sync_id !== null;
   const available = it.sync_available !== false;
@@ -107,6 +127,24 @@ export function IntegrationCard({
   }
 
   const last = it.last_sync_status ? LAST_STATUS[it.last_sync_status] : null;
+  const canConnect = available && (!it.connected || needsReauth);
+  const tokenHint = TOKEN_HINTS[it.type];
+  const liveReauth = needsReauth && it.mode === "live";
+
+  const submitToken = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!onPasteToken) return;
+    const value = token.trim();
+    if (!value) return setPasteError("Paste the token first.");
+    setPasteError(null);
+    const error = await onPasteToken(it.type, value);
+    if (error) {
+      setPasteError(error);
+    } else {
+      setToken("");
+      setPasteOpen(false);
+    }
+  };
 
   return (
     <article
@@ -193,16 +231,25 @@ export function IntegrationCard({
             Not available in this version yet.
           </p>
         ) : null}
-        {available && (!it.connected || needsReauth) ? (
+        {canConnect && it.live_available ? (
+          <a
+            href={`/api/integrations/${it.type}/oauth/start`}
+            data-testid={`connect-live-${it.type}`}
+            className={btnPrimary}
+          >
+            {liveReauth ? `Reconnect ${it.label}` : `Connect ${it.label}`}
+          </a>
+        ) : null}
+        {canConnect ? (
           <button
             type="button"
             data-testid={`connect-${it.type}`}
             onClick={() => onConnect(it.type)}
             disabled={busy === "connect"}
-            className={btnPrimary}
+            className={it.live_available ? btnSecondary : btnPrimary}
           >
             {busy === "connect" ? <Loader2 aria-hidden className="h-4 w-4 animate-spin" /> : null}
-            {busy === "connect" ? "Connecting…" : needsReauth ? "Reconnect sandbox" : "Connect sandbox"}
+            {busy === "connect" ? "Connecting…" : needsReauth && it.mode === "sandbox" ? "Reconnect sandbox" : "Connect sandbox"}
           </button>
         ) : null}
         {available && it.connected ? (
@@ -229,6 +276,88 @@ export function IntegrationCard({
           </button>
         ) : null}
       </div>
+
+      {canConnect && !it.live_available && it.not_configured_hint ? (
+        <p data-testid={`live-hint-${it.type}`} className="mt-3 text-xs text-neutral-500">
+          Not configured — {it.not_configured_hint.charAt(0).toLowerCase()}
+          {it.not_configured_hint.slice(1)} to connect a real {it.label} account.
+        </p>
+      ) : null}
+
+      {(canConnect && tokenHint && onPasteToken) || (it.connected && onDisconnect) ? (
+        <div className="mt-3 flex flex-wrap items-center gap-x-4 gap-y-1">
+          {canConnect && tokenHint && onPasteToken && !pasteOpen ? (
+            <button
+              type="button"
+              data-testid={`paste-token-${it.type}`}
+              onClick={() => {
+                setPasteOpen(true);
+                setPasteError(null);
+              }}
+              className={btnLink}
+            >
+              <KeyRound aria-hidden className="h-3.5 w-3.5" />
+              Paste a token
+            </button>
+          ) : null}
+          {it.connected && onDisconnect ? (
+            <button
+              type="button"
+              data-testid={`disconnect-${it.type}`}
+              onClick={() => onDisconnect(it.type)}
+              disabled={active || busy === "disconnect"}
+              title={active ? "Wait for the running sync to finish, or cancel it, before disconnecting." : undefined}
+              className={btnLink}
+            >
+              Disconnect
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+
+      {canConnect && tokenHint && onPasteToken && pasteOpen ? (
+        <form data-testid={`token-form-${it.type}`} onSubmit={submitToken} className="mt-3 space-y-2 rounded-xl bg-neutral-50 p-3 ring-1 ring-neutral-200">
+          <label htmlFor={tokenInputId} className="block text-xs font-medium text-neutral-700">
+            {it.label} token
+          </label>
+          <p className="text-xs text-neutral-500">{tokenHint} It is checked with {it.label} and stored encrypted.</p>
+          <input
+            id={tokenInputId}
+            type="password"
+            data-testid={`token-input-${it.type}`}
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            maxLength={4096}
+            disabled={busy === "token"}
+            className="w-full rounded-lg border border-neutral-300 bg-white px-2.5 py-1.5 font-mono text-sm focus-visible:outline-2 focus-visible:outline-blue-600"
+          />
+          {pasteError ? (
+            <p role="alert" data-testid={`token-error-${it.type}`} className="text-xs text-red-700">
+              {pasteError}
+            </p>
+          ) : null}
+          <div className="flex gap-2">
+            <button type="submit" data-testid={`token-submit-${it.type}`} disabled={busy === "token"} className={btnPrimary}>
+              {busy === "token" ? <Loader2 aria-hidden className="h-4 w-4 animate-spin" /> : null}
+              {busy === "token" ? "Checking…" : "Connect"}
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                setPasteOpen(false);
+                setToken("");
+                setPasteError(null);
+              }}
+              disabled={busy === "token"}
+              className={btnSecondary}
+            >
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : null}
     </article>
   );
 }

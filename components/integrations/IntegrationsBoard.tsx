@@ -1,10 +1,13 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { AlertCircle, X } from "lucide-react";
+import { AlertCircle, AlertTriangle, CheckCircle, X } from "lucide-react";
 import type { ConnectorType, ProgressData } from "@/lib/sync/types";
 import IntegrationCard, { type CardBusy } from "./IntegrationCard";
 import SyncProgressModal from "./SyncProgressModal";
+import DisconnectDialog from "./DisconnectDialog";
+import { connectorLabel } from "./labels";
+import { oauthConnectedMessage, oauthErrorMessage } from "./oauth-messages";
 import type { IntegrationSummary } from "./types";
 
 export interface IntegrationsBoardProps {
@@ -15,6 +18,17 @@ interface OpenModal {
   syncId: string;
   type: ConnectorType;
 }
+
+interface Notice {
+  kind: "success" | "warning" | "error";
+  text: string;
+}
+
+const NOTICE_STYLE: Record<Notice["kind"], string> = {
+  success: "border-green-200 bg-green-50 text-green-800",
+  warning: "border-amber-200 bg-amber-50 text-amber-900",
+  error: "border-red-200 bg-red-50 text-red-800",
+};
 
 /** While a sync runs with its modal hidden, refresh the cards this often. */
 const BACKGROUND_REFRESH_MS = 4000;
@@ -46,6 +60,8 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
   const [modal, setModal] = useState<OpenModal | null>(null);
   const [busy, setBusy] = useState<Partial<Record<ConnectorType, CardBusy>>>({});
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [disconnecting, setDisconnecting] = useState<{ type: ConnectorType; error: string | null } | null>(null);
 
   const setCardBusy = (type: ConnectorType, value: CardBusy) => setBusy((b) => ({ ...b, [type]: value }));
   const patchCard = (type: ConnectorType, patch: Partial<IntegrationSummary>) =>
@@ -120,6 +136,86 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
     }
   };
 
+  const pasteToken = async (type: ConnectorType, token: string): Promise<string | null> => {
+    setError(null);
+    setCardBusy(type, "token");
+    const r = await api<{ integration: IntegrationSummary }>(`/api/integrations/${type}/connect`, {
+      method: "POST",
+      body: JSON.stringify({ mode: "token", token }),
+    });
+    setCardBusy(type, null);
+    if (r.ok) {
+      const it = r.body.integration;
+      if (it) setItems((list) => list.map((x) => (x.type === type ? it : x)));
+      else void refresh();
+      setNotice({ kind: "success", text: oauthConnectedMessage(connectorLabel(type), it?.account_label) });
+      return null;
+    }
+    if (handleUnauthorized(r.status)) return null;
+    return r.error;
+  };
+
+  const confirmDisconnect = async (deleteDocuments: boolean) => {
+    if (!disconnecting) return;
+    const type = disconnecting.type;
+    setCardBusy(type, "disconnect");
+    const r = await api<{ integration: IntegrationSummary; revoked: boolean | null; message: string }>(`/api/integrations/${type}/disconnect`, {
+      method: "POST",
+      body: JSON.stringify({ delete_documents: deleteDocuments }),
+    });
+    setCardBusy(type, null);
+    if (r.ok) {
+      const it = r.body.integration;
+      if (it) setItems((list) => list.map((x) => (x.type === type ? it : x)));
+      else void refresh();
+      setDisconnecting(null);
+      setNotice({ kind: r.body.revoked === false ? "warning" : "success", text: r.body.message ?? `${connectorLabel(type)} is disconnected.` });
+    } else if (!handleUnauthorized(r.status)) {
+      setDisconnecting({ type, error: r.error });
+    }
+  };
+
+  // Back from a provider's sign-in (/integrations?connected=github, or ?error=<code>&provider=github):
+  // say how it went, once, and drop the parameters so a reload does not say it again.
+  const announcedRef = useRef(false);
+  useEffect(() => {
+    if (announcedRef.current) return;
+    announcedRef.current = true;
+    const url = new URL(window.location.href);
+    const connected = url.searchParams.get("connected");
+    const failed = url.searchParams.get("error");
+    const provider = url.searchParams.get("provider");
+    if (connected === null && failed === null) return;
+    for (const k of ["connected", "error", "provider"]) url.searchParams.delete(k);
+    window.history.replaceState(window.history.state, "", `${url.pathname}${url.search}${url.hash}`);
+    if (connected !== null) {
+      const it = initial.find((i) => i.type === connected);
+      if (it) setNotice({ kind: "success", text: oauthConnectedMessage(it.label, it.account_label) });
+    } else if (failed !== null) {
+      const it = initial.find((i) => i.type === provider);
+      setNotice({ kind: "error", text: oauthErrorMessage(failed, it?.label ?? "the provider") });
+    }
+  }, [initial]);
+
+  // A link from a "sync failed" email (/integrations?sync=github) starts that sync once,
+  // then drops the parameter so a reload does not start another.
+  const retriedRef = useRef(false);
+  useEffect(() => {
+    if (retriedRef.current) return;
+    retriedRef.current = true;
+    const url = new URL(window.location.href);
+    const type = url.searchParams.get("sync");
+    if (type === null) return;
+    url.searchParams.delete("sync");
+    window.history.replaceState(window.history.state, "", `${url.pathname}${url.search}${url.hash}`);
+    const it = initial.find((i) => i.type === type);
+    if (!it || !it.sync_available) return;
+    if (it.active_sync_id) return; // already running: the modal re-opens on it (above)
+    if (!it.connected) return setError(`Connect ${it.label} first, then sync.`);
+    if (it.status === "needs_reauth") return setError(`Reconnect ${it.label} first, then sync.`);
+    void sync(it.type); // once, on the initial page state
+  }, [initial]);
+
   const onFinished = useCallback(
     (progress: ProgressData) => {
       const status = progress.status;
@@ -163,6 +259,33 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
         </div>
       ) : null}
 
+      {notice ? (
+        <div
+          role={notice.kind === "error" ? "alert" : "status"}
+          data-testid="board-notice"
+          data-kind={notice.kind}
+          className={`mb-6 flex items-start gap-3 rounded-xl border px-4 py-3 text-sm ${NOTICE_STYLE[notice.kind]}`}
+        >
+          {notice.kind === "success" ? (
+            <CheckCircle aria-hidden className="mt-0.5 h-4 w-4 shrink-0" />
+          ) : notice.kind === "warning" ? (
+            <AlertTriangle aria-hidden className="mt-0.5 h-4 w-4 shrink-0" />
+          ) : (
+            <AlertCircle aria-hidden className="mt-0.5 h-4 w-4 shrink-0" />
+          )}
+          <p className="flex-1">{notice.text}</p>
+          <button
+            type="button"
+            data-testid="board-notice-dismiss"
+            onClick={() => setNotice(null)}
+            aria-label="Dismiss"
+            className="rounded p-0.5 opacity-70 hover:opacity-100 focus-visible:outline-2 focus-visible:outline-blue-600"
+          >
+            <X aria-hidden className="h-4 w-4" />
+          </button>
+        </div>
+      ) : null}
+
       <div className="grid grid-cols-1 gap-5 sm:grid-cols-2 xl:grid-cols-4">
         {items.map((it) => (
           <IntegrationCard
@@ -173,11 +296,28 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
             onConnect={connect}
             onSync={sync}
             onViewProgress={(type, syncId) => setModal({ syncId, type })}
+            onPasteToken={pasteToken}
+            onDisconnect={(type) => setDisconnecting({ type, error: null })}
           />
         ))}
       </div>
 
       {items.length === 0 ? <p className="text-sm text-neutral-500">No integrations available.</p> : null}
+
+      {disconnecting
+        ? (() => {
+            const it = items.find((x) => x.type === disconnecting.type);
+            return it ? (
+              <DisconnectDialog
+                integration={it}
+                busy={busy[it.type] === "disconnect"}
+                error={disconnecting.error}
+                onConfirm={(del) => void confirmDisconnect(del)}
+                onCancel={() => setDisconnecting(null)}
+              />
+            ) : null;
+          })()
+        : null}
 
       {modal ? (
         <SyncProgressModal

@@ -17,7 +17,8 @@ export interface IntegrationSummary {
   last_sync_at: string | null; // ISO 8601
   last_sync_status: LastSyncStatus | null;
   active_sync_id: string | null; // a running sync of this connection
-  live_available: boolean; // real OAuth configured
+  live_available: boolean; // real OAuth configured: the provider's client id and secret are set
+  not_configured_hint: string | null; // "Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET" (null when live_available)
   sync_available: boolean; // this version has a connector for it (false: "Coming soon", no Connect/Sync)
 }
 

@@ -6,6 +6,7 @@ import { ApiError } from "@/lib/api/errors";
 import { encryptJson } from "@/lib/crypto";
 import { expireSandboxAccessTokens, issueSandboxCredentials } from "@/lib/sandbox/accounts";
 import { isAvailable, providerLabel } from "@/lib/connectors/registry";
+import { isLiveConfigured, notConfiguredHint } from "@/lib/oauth/providers";
 import type { Connection } from "@/lib/generated/prisma/client";
 import type { IntegrationSummary } from "@/components/integrations/types";
 import {
@@ -22,15 +23,16 @@ function summarize(type: ConnectorType, conn: Connection | undefined, itemCount:
     type,
     label: providerLabel(type),
     connected,
-    mode: conn ? (conn.mode as "sandbox" | "live") : null,
+    mode: conn && connected ? (conn.mode as "sandbox" | "live") : null,
     status: conn ? (conn.status as IntegrationSummary["status"]) : null,
     status_message: conn?.statusMessage ?? null,
-    account_label: conn?.accountLabel ?? null,
+    account_label: connected ? (conn?.accountLabel ?? null) : null,
     item_count: itemCount,
     last_sync_at: conn?.lastSyncAt?.toISOString() ?? null,
     last_sync_status: (conn?.lastSyncStatus as IntegrationSummary["last_sync_status"]) ?? null,
     active_sync_id: conn?.activeRunId ?? null,
-    live_available: false,
+    live_available: isLiveConfigured(type),
+    not_configured_hint: notConfiguredHint(type),
     sync_available: isAvailable(type),
   };
 }

@@ -7,6 +7,7 @@ import { slackConnector } from "@/lib/connectors/slack/connector";
 import { boxConnector } from "@/lib/connectors/box/connector";
 import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/sync/types";
 import { internalOrigin } from "@/lib/env";
+import { liveProviderEndpoints } from "@/lib/oauth/providers";
 
 const connectors: Record<ConnectorType, Connector | null> = {
   github: githubConnector,
@@ -21,13 +22,6 @@ export interface ProviderEndpoints {
   /** The OAuth token endpoint (refresh). */
   tokenUrl: string;
 }
-
-const LIVE: Record<ConnectorType, ProviderEndpoints> = {
-  github: { apiBaseUrl: "https://api.github.com", tokenUrl: "https://github.com/login/oauth/access_token" },
-  gmail: { apiBaseUrl: "https://gmail.googleapis.com", tokenUrl: "https://oauth2.googleapis.com/token" },
-  slack: { apiBaseUrl: "https://slack.com/api", tokenUrl: "https://slack.com/api/oauth.v2.access" },
-  box: { apiBaseUrl: "https://api.box.com", tokenUrl: "https://api.box.com/oauth2/token" },
-};
 
 /** The same paths below /sandbox/<type>, served by this app (lib/sandbox). */
 const SANDBOX_PATHS: Record<ConnectorType, ProviderEndpoints> = {
@@ -46,7 +40,7 @@ export function isAvailable(type: ConnectorType): boolean {
 }
 
 export function providerEndpoints(type: ConnectorType, mode: string): ProviderEndpoints {
-  if (mode !== "sandbox") return LIVE[type];
+  if (mode !== "sandbox") return liveProviderEndpoints(type);
   const root = `${internalOrigin()}/sandbox/${type}`;
   return { apiBaseUrl: root + SANDBOX_PATHS[type].apiBaseUrl, tokenUrl: root + SANDBOX_PATHS[type].tokenUrl };
 }

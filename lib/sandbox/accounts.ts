@@ -56,12 +56,69 @@ export async function issueSandboxCredentials(connectionId: string, provider: Co
   return issue(connectionId, provider, REFRESHABLE.has(provider));
 }
 
+// ---------------------------------------------------------------- accounts created by OAuth
+
+/**
+ * Accounts the sandboxes' OAuth endpoints (lib/sandbox/oauth.ts) create: the key stands where a
+ * sandbox connection's id stands (cuids never contain "_"), with the default scenario.
+ */
+export const OAUTH_ACCOUNT_PREFIX = "oauth_";
+
+export function newSandboxOAuthAccountKey(): string {
+  return `${OAUTH_ACCOUNT_PREFIX}${randomToken("", 12)}`;
+}
+
+/** Tokens for a sandbox account that signed in through the sandbox's OAuth authorize page. */
+export async function issueSandboxCredentialsForAccount(
+  accountKey: string,
+  provider: ConnectorType,
+  opts: { withRefresh?: boolean } = {},
+): Promise<IssuedTokens> {
+  return issue(accountKey, provider, opts.withRefresh ?? REFRESHABLE.has(provider));
+}
+
+/** Revokes every token of a sandbox account (a connection id or an OAuth account key). */
+export async function revokeSandboxAccount(accountKey: string): Promise<number> {
+  const { count } = await db().sandboxToken.updateMany({ where: { connectionId: accountKey, revokedAt: null }, data: { revokedAt: new Date() } });
+  return count;
+}
+
+/** Which account an access or refresh token belongs to (revoked or not), or null. */
+export async function sandboxTokenAccount(token: string, provider: ConnectorType): Promise<{ accountKey: string; kind: string; revoked: boolean } | null> {
+  const row = await db().sandboxToken.findUnique({ where: { tokenHash: sha256(token) } });
+  if (!row || row.provider !== provider || (row.kind !== "access" && row.kind !== "refresh")) return null;
+  return { accountKey: row.connectionId, kind: row.kind, revoked: row.revokedAt !== null };
+}
+
+/** Records a one-time authorization code (only its hash) for the account. */
+export async function recordSandboxAuthCode(code: string, accountKey: string, provider: ConnectorType, ttlMs: number): Promise<void> {
+  await db().sandboxToken.create({
+    data: { connectionId: accountKey, provider, kind: "code", tokenHash: sha256(code), expiresAt: new Date(Date.now() + ttlMs) },
+  });
+}
+
+/**
+ * Spends an authorization code: "ok" the first time; "replayed" after that (the caller revokes
+ * what the first use issued, as Google does); "expired"; "unknown".
+ */
+export async function redeemSandboxAuthCode(code: string, provider: ConnectorType): Promise<{ status: "ok" | "replayed" | "expired" | "unknown"; accountKey?: string }> {
+  const row = await db().sandboxToken.findUnique({ where: { tokenHash: sha256(code) } });
+  if (!row || row.kind !== "code" || row.provider !== provider) return { status: "unknown" };
+  const { count } = await db().sandboxToken.updateMany({ where: { id: row.id, revokedAt: null }, data: { revokedAt: new Date() } });
+  if (count === 0) return { status: "replayed", accountKey: row.connectionId };
+  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return { status: "expired", accountKey: row.connectionId };
+  return { status: "ok", accountKey: row.connectionId };
+}
+
 /** The `expired_token` fault: every access token of the connection expires now (refresh still works). */
 export async function expireSandboxAccessTokens(connectionId: string): Promise<void> {
   await db().sandboxToken.updateMany({ where: { connectionId, kind: "access", revokedAt: null }, data: { expiresAt: new Date() } });
 }
 
 async function accountFor(connectionId: string, provider: ConnectorType): Promise<SandboxAccount | null> {
+  // Signed in through the sandbox's OAuth page (a live-mode connection of the app): no
+  // sandbox connection holds a scenario for it, so it gets the default one.
+  if (connectionId.startsWith(OAUTH_ACCOUNT_PREFIX)) return { key: connectionId, scenario: DEFAULT_SANDBOX_SCENARIO, login: "sandbox-user" };
   const conn = await db().connection.findUnique({ where: { id: connectionId } });
   if (!conn || conn.type !== provider || conn.mode !== "sandbox") return null;
   const parsed = sandboxScenarioSchema.safeParse(conn.sandboxScenario ? JSON.parse(conn.sandboxScenario) : DEFAULT_SANDBOX_SCENARIO);

@@ -6,6 +6,7 @@ import { createBoxSandbox } from "@/lib/sandbox/box/handler";
 import { appSecret } from "@/lib/secret";
 import { createHmac } from "node:crypto";
 import { sandboxAuth } from "@/lib/sandbox/accounts";
+import { withSandboxOAuth } from "@/lib/sandbox/oauth";
 
 type SandboxHandler = (req: Request, subpath: string) => Promise<Response>;
 
@@ -15,16 +16,23 @@ type Holder = { [globalKey]?: Record<string, SandboxHandler> };
 function sandboxes(): Record<string, SandboxHandler> {
   const holder = globalThis as Holder;
   holder[globalKey] ??= {
-    github: createGithubSandbox({
-      resolveToken: async (token) => {
-        const check = await sandboxAuth("github").checkAccessToken(token);
-        return check.status === "ok" ? check.account : null;
-      },
-    }),
-    gmail: createGmailSandbox({ auth: sandboxAuth("gmail") }),
-    slack: createSlackSandbox({ auth: sandboxAuth("slack") }),
+    // Each behind the provider's OAuth endpoints (authorize page, code exchange, revoke).
+    github: withSandboxOAuth(
+      "github",
+      createGithubSandbox({
+        resolveToken: async (token) => {
+          const check = await sandboxAuth("github").checkAccessToken(token);
+          return check.status === "ok" ? check.account : null;
+        },
+      }),
+    ),
+    gmail: withSandboxOAuth("gmail", createGmailSandbox({ auth: sandboxAuth("gmail") })),
+    slack: withSandboxOAuth("slack", createSlackSandbox({ auth: sandboxAuth("slack") })),
     // Download links are signed; every instance must sign alike, so the key comes from APP_SECRET.
-    box: createBoxSandbox({ auth: sandboxAuth("box"), downloadSecret: createHmac("sha256", appSecret()).update("sandbox-box-downloads").digest("hex") }),
+    box: withSandboxOAuth(
+      "box",
+      createBoxSandbox({ auth: sandboxAuth("box"), downloadSecret: createHmac("sha256", appSecret()).update("sandbox-box-downloads").digest("hex") }),
+    ),
   };
   return holder[globalKey];
 }

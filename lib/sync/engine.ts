@@ -10,6 +10,7 @@ import { env } from "@/lib/env";
 import { appendEvent, toProgressData } from "@/lib/progress/store";
 import { ProgressTracker } from "@/lib/progress/tracker";
 import { getConnector, providerEndpoints, providerLabel } from "@/lib/connectors/registry";
+import { refreshClientFor } from "@/lib/oauth/providers";
 import type { Connector, ConnectorCredentials, DocumentInput, SyncContext, SyncLimits, SyncPage } from "@/lib/connectors/types";
 import { createProviderFetch } from "@/lib/sync/provider-fetch";
 import { pacerFor, type Pacer } from "@/lib/sync/pacer";
@@ -229,7 +230,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
       refreshing ??= (async () => {
         const fresh = await refresh(
           { ...credentials },
-          { fetch: createProviderFetch({ provider, signal: controller.signal, requestTimeoutMs: limits.requestTimeoutMs, maxAttempts: limits.maxAttempts, maxRateLimitWaitMs: limits.maxRateLimitWaitMs }), signal: controller.signal, tokenUrl: endpoints.tokenUrl },
+          { fetch: createProviderFetch({ provider, signal: controller.signal, requestTimeoutMs: limits.requestTimeoutMs, maxAttempts: limits.maxAttempts, maxRateLimitWaitMs: limits.maxRateLimitWaitMs }), signal: controller.signal, tokenUrl: endpoints.tokenUrl, ...refreshClientFor(type, conn.mode) },
         );
         await db().connection.update({ where: { id: conn.id }, data: { credentials: encryptJson(fresh) } });
         Object.assign(credentials, fresh);

@@ -59,7 +59,9 @@ export class TestUser {
 
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
-    headers.set("cookie", this.cookie);
+    // The session cookie, plus any the caller adds (e.g. an OAuth state cookie).
+    const extra = headers.get("cookie");
+    headers.set("cookie", extra ? `${this.cookie}; ${extra}` : this.cookie);
     // An explicit origin header wins ("" sends none, like a non-browser client).
     if (!headers.has("origin")) headers.set("origin", this.baseUrl);
     else if (headers.get("origin") === "") headers.delete("origin");

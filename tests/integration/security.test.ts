@@ -2,9 +2,9 @@
 // input on every API route, and secrets that must never leave the server.
 import { createDecipheriv, hkdfSync } from "node:crypto";
 import { readFileSync } from "node:fs";
-import Database from "better-sqlite3";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { TestUser } from "@/tests/helpers/client";
+import { queryDb } from "@/tests/helpers/db-query";
 
 const baseUrl = inject("baseUrl");
 
@@ -95,6 +95,7 @@ const API_CALLS: { method: string; path: string }[] = [
   { method: "POST", path: "/api/integrations/github/connect" },
   { method: "PUT", path: "/api/integrations/github/sandbox" },
   { method: "POST", path: "/api/integrations/github/sync" },
+  { method: "POST", path: "/api/integrations/github/disconnect" },
   { method: "GET", path: "/api/sync-progress/SYNC" },
   { method: "GET", path: "/api/sync-progress/SYNC/stream" },
   { method: "GET", path: "/api/sync-progress/SYNC/failures" },
@@ -185,13 +186,13 @@ describe("secrets", () => {
     await record(await user.fetch("/api/integrations"));
     await record(await user.fetch("/integrations"));
 
-    const db = new Database(inject("databaseUrl").replace(/^file:/, ""), { readonly: true });
-    const conn = db.prepare(`SELECT c."credentials", c."id" FROM "connection" c JOIN "user" u ON u."id" = c."userId" WHERE u."email" = ? AND c."type" = 'github'`).get(user.email) as { credentials: string; id: string };
+    const url = inject("databaseUrl");
+    const [conn] = await queryDb<{ credentials: string; id: string }>(url, `SELECT c."credentials", c."id" FROM "connection" c JOIN "user" u ON u."id" = c."userId" WHERE u."email" = ? AND c."type" = 'github'`, user.email);
+    if (!conn) throw new Error("no github connection");
     const creds = decrypt(conn.credentials, inject("appSecret")) as { accessToken: string };
     expect(creds.accessToken).toMatch(/^ghs_sbx_/);
-    const events = db.prepare(`SELECT "data" FROM "sync_event" WHERE "runId" = ?`).all(id) as { data: string }[];
-    const runs = db.prepare(`SELECT * FROM "sync_run" WHERE "connectionId" = ?`).all(conn.id);
-    db.close();
+    const events = await queryDb<{ data: string }>(url, `SELECT "data" FROM "sync_event" WHERE "runId" = ?`, id);
+    const runs = await queryDb(url, `SELECT * FROM "sync_run" WHERE "connectionId" = ?`, conn.id);
     expect(events.length).toBeGreaterThan(3);
     const haystacks = [...seen, ...events.map((e) => e.data), JSON.stringify(runs), readFileSync(inject("serverLog"), "utf8"), conn.credentials];
     for (const hay of haystacks) expect(hay.includes(creds.accessToken)).toBe(false);
