@@ -16,7 +16,7 @@ async function signUpWithGitHub(page: Page, name: string): Promise<void> {
   }).toPass({ timeout: 20_000 });
 }
 
-test("the email of a finished sync appears in the outbox, rendered as sent", async ({ page }) => {
+test("the email of a finished sync appears in the outbox, rendered as sent", async ({ page, baseURL }) => {
   await signUpWithGitHub(page, "Outbox User");
   const scenario = await page.request.put("/api/integrations/github/sandbox", { data: { items: 40, latency_ms: 0, fault: "item_errors" } });
   expect(scenario.status()).toBe(200);
@@ -39,14 +39,14 @@ test("the email of a finished sync appears in the outbox, rendered as sent", asy
   const mail = page.frameLocator('[data-testid="preview-html"]');
   await expect(mail.getByText("GitHub sync complete", { exact: true })).toBeVisible();
   await expect(mail.getByText("First 4 failed items")).toBeVisible();
-  await expect(mail.getByRole("link", { name: "Open Integrations" })).toHaveAttribute("href", "http://127.0.0.1:3100/integrations");
+  await expect(mail.getByRole("link", { name: "Open Integrations" })).toHaveAttribute("href", `${baseURL}/integrations`);
 
   await page.getByTestId("preview-tab-text").click();
   await expect(page.getByTestId("preview-text")).toContainText("Processed: 36");
-  await expect(page.getByTestId("preview-text")).toContainText("Open Integrations: http://127.0.0.1:3100/integrations");
+  await expect(page.getByTestId("preview-text")).toContainText(`Open Integrations: ${baseURL}/integrations`);
 });
 
-test("the retry link of a failure email starts the sync, and the preference sticks", async ({ page }) => {
+test("the retry link of a failure email starts the sync, and the preference sticks", async ({ page, baseURL }) => {
   await signUpWithGitHub(page, "Retry User");
   await page.request.put("/api/integrations/github/sandbox", { data: { items: 30, latency_ms: 0, fault: "server_error" } });
   await page.getByTestId("sync-github").click();
@@ -58,7 +58,7 @@ test("the retry link of a failure email starts the sync, and the preference stic
   await expect(mail.getByText("What went wrong")).toBeVisible();
   const retry = mail.getByRole("link", { name: "Retry the sync" });
   const href = await retry.getAttribute("href");
-  expect(href).toBe("http://127.0.0.1:3100/integrations?sync=github");
+  expect(href).toBe(`${baseURL}/integrations?sync=github`);
 
   // "Failures only" is saved and still chosen after a reload.
   await page.getByTestId("notify-failures").check();
