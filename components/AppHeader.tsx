@@ -7,6 +7,7 @@ import { Brain, LogOut } from "lucide-react";
 
 const NAV = [
   { href: "/integrations", label: "Integrations" },
+  { href: "/library", label: "Library" },
   { href: "/notifications", label: "Notifications" },
 ] as const;
 

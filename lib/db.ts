@@ -1,9 +1,16 @@
 // One Prisma client per process. Kept on globalThis: Next.js may load this module in
 // several bundles (route handlers, instrumentation) and they must share one connection.
+//
+// DATABASE_URL picks the database: file: -> SQLite through @prisma/adapter-better-sqlite3
+// (client lib/generated/prisma); postgres:// -> PostgreSQL through @prisma/adapter-pg (client
+// lib/generated/prisma-pg, generated from prisma/postgres/schema.prisma, which is
+// prisma/schema.prisma with the provider swapped — `npm run db:check` enforces it).
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
+import { PrismaClient as PgPrismaClient } from "@/lib/generated/prisma-pg/client";
 import { env } from "@/lib/env";
-import { databaseKind, sqlitePathFromUrl } from "@/lib/database-url";
+import { databaseKind, sqlitePathFromUrl, type DatabaseKind } from "@/lib/database-url";
 
 export type Db = PrismaClient;
 export type { Prisma } from "@/lib/generated/prisma/client";
@@ -11,14 +18,54 @@ export type { Prisma } from "@/lib/generated/prisma/client";
 const globalKey = Symbol.for("2nd-brain.db");
 type Holder = { [globalKey]?: PrismaClient };
 
+/**
+ * `?` placeholders -> `$1, $2, …` (PostgreSQL). Question marks inside '…' or "…" are left
+ * alone. Raw SQL in this app is written once with `?` (SQLite's style); on PostgreSQL the
+ * client rewrites it on the way out (see create()).
+ */
+export function toPostgresPlaceholders(sql: string): string {
+  let n = 0;
+  let out = "";
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    } else if (ch === "?") {
+      out += `$${++n}`;
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
 function create(): PrismaClient {
   const url = env().DATABASE_URL;
-  if (databaseKind(url) !== "sqlite") {
-    throw new Error("PostgreSQL mode is not available in this build yet; use a file: DATABASE_URL.");
+  if (databaseKind(url) === "postgres") {
+    const client = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: url }) }).$extends({
+      name: "sqlite-style-placeholders",
+      query: {
+        $queryRawUnsafe: ({ args, query }) => query([toPostgresPlaceholders(args[0]), ...args.slice(1)]),
+        $executeRawUnsafe: ({ args, query }) => query([toPostgresPlaceholders(args[0]), ...args.slice(1)]),
+      },
+    });
+    // The one cast between the two clients. Both are generated from the same datamodel
+    // (prisma/postgres/schema.prisma is derived from prisma/schema.prisma, checked by
+    // `npm run db:check`), so their model delegates, $transaction and raw-query methods
+    // have identical shapes; only provider-internal type parameters differ. The rest of
+    // the app is typed against the SQLite client's types.
+    return client as unknown as PrismaClient;
   }
   // busy timeout: concurrent writers wait instead of failing with SQLITE_BUSY.
   const adapter = new PrismaBetterSQLite3({ url: sqlitePathFromUrl(url), timeout: 10_000 });
   return new PrismaClient({ adapter });
+}
+
+/** Which database this process talks to (for the few raw SQL statements that differ). */
+export function dbKind(): DatabaseKind {
+  return databaseKind(env().DATABASE_URL);
 }
 
 export function db(): PrismaClient {

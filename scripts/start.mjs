@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: everything a fresh checkout needs, then the server.
 //  1. .data/ and an APP_SECRET generated on first start (unless set in the environment)
-//  2. database migrations (SQLite by default)
+//  2. database migrations: SQLite (default) with `prisma migrate deploy`; PostgreSQL
+//     (DATABASE_URL=postgres://…) with scripts/pg-migrate.mjs (prisma/postgres/migrations)
 //  3. a production build when there is none or the sources changed since it was made
 //  4. `next start` on $PORT (`--dev`: `next dev`)
 import { spawn, spawnSync } from "node:child_process";
@@ -49,8 +50,13 @@ if (env.DATABASE_URL.startsWith("file:")) {
   sqlite.pragma("journal_mode = WAL");
   sqlite.close();
 }
-log("applying database migrations");
-run(process.execPath, ["scripts/prisma.mjs", "migrate", "deploy"]);
+if (env.DATABASE_URL.startsWith("file:")) {
+  log("applying database migrations (SQLite)");
+  run(process.execPath, ["scripts/prisma.mjs", "migrate", "deploy"]);
+} else {
+  log("applying database migrations (PostgreSQL)");
+  run(process.execPath, ["scripts/pg-migrate.mjs"]);
+}
 
 const nextBin = require.resolve("next/dist/bin/next");
 

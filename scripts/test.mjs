@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: build once, then the vitest suites (unit + integration over HTTP), then
-// Playwright in real Chromium. Every stage runs even if an earlier one failed, and the
-// last line counts passed and failed tests from the runners' own JSON reports.
+// Playwright in real Chromium, then the integration suites again on PostgreSQL
+// (TEST_DATABASE=postgres; skipped with a message when no PostgreSQL server answers at
+// DATABASE_URL_TEST, default postgres://postgres@127.0.0.1:5432/test). Every stage runs even
+// if an earlier one failed, and the last line counts passed and failed tests from the
+// runners' own JSON reports.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import pg from "pg";
 
 rmSync("reports", { recursive: true, force: true });
 mkdirSync("reports", { recursive: true });
@@ -27,13 +31,40 @@ if (built) {
     }) && ok;
 }
 
-if (existsSync("reports/vitest.json")) {
-  const v = JSON.parse(readFileSync("reports/vitest.json", "utf8"));
-  results.passed += v.numPassedTests;
-  results.failed += v.numFailedTests;
-  // A file that failed to load has no tests in the counts; count it as a failure.
-  results.failed += (v.testResults ?? []).filter((f) => f.status === "failed" && (f.assertionResults ?? []).length === 0).length;
-} else if (built) results.failed += 1;
+const pgUrl = process.env.DATABASE_URL_TEST ?? "postgres://postgres@127.0.0.1:5432/test";
+async function postgresReachable() {
+  const c = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch (err) {
+    console.log(`\n=== vitest integration on PostgreSQL: SKIPPED (no PostgreSQL at ${pgUrl.replace(/\/\/[^@]*@/, "//…@")}: ${err.message}) ===`);
+    return false;
+  }
+}
+const pgRun = built && (await postgresReachable());
+if (pgRun) {
+  ok =
+    step(
+      "vitest integration on PostgreSQL",
+      "npx",
+      ["vitest", "run", "--project", "integration", "--reporter=default", "--reporter=json", "--outputFile.json=reports/vitest-postgres.json"],
+      { TEST_DATABASE: "postgres" },
+    ) && ok;
+}
+
+function countVitest(file, expected) {
+  if (existsSync(file)) {
+    const v = JSON.parse(readFileSync(file, "utf8"));
+    results.passed += v.numPassedTests;
+    results.failed += v.numFailedTests;
+    // A file that failed to load has no tests in the counts; count it as a failure.
+    results.failed += (v.testResults ?? []).filter((f) => f.status === "failed" && (f.assertionResults ?? []).length === 0).length;
+  } else if (expected) results.failed += 1;
+}
+countVitest("reports/vitest.json", built);
+countVitest("reports/vitest-postgres.json", pgRun);
 if (existsSync("reports/playwright.json")) {
   const p = JSON.parse(readFileSync("reports/playwright.json", "utf8"));
   results.passed += p.stats.expected + (p.stats.flaky ?? 0);

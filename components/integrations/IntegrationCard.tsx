@@ -17,6 +17,7 @@ import {
 import type { ConnectorType } from "@/lib/sync/types";
 import type { IntegrationSummary, LastSyncStatus } from "./types";
 import { formatRelative, plural } from "./labels";
+import SyncHistory from "./SyncHistory";
 
 // lucide-react 1.x dropped brand icons (no `Github`): GitBranch stands in.
 const ICONS: Record<ConnectorType, LucideIcon> = {
@@ -95,6 +96,7 @@ export function IntegrationCard({
   const [pasteOpen, setPasteOpen] = useState(false);
   const [token, setToken] = useState("");
   const [pasteError, setPasteError] = useState<string | null>(null);
+  const [historyOpen, setHistoryOpen] = useState(false);
   const Icon = ICONS[it.type] ?? Circle;
   const active = it.active_sync_id !== null;
   const available = it.sync_available !== false;
@@ -312,6 +314,21 @@ export function IntegrationCard({
               Disconnect
             </button>
           ) : null}
+        </div>
+      ) : null}
+
+      {it.connected || it.last_sync_at ? (
+        <div className="mt-3">
+          <button
+            type="button"
+            data-testid={`history-${it.type}`}
+            aria-expanded={historyOpen}
+            onClick={() => setHistoryOpen((v) => !v)}
+            className={btnLink}
+          >
+            {historyOpen ? "Hide history" : "History"}
+          </button>
+          {historyOpen ? <SyncHistory type={it.type} refreshKey={`${it.active_sync_id ?? ""}|${it.last_sync_at ?? ""}`} /> : null}
         </div>
       ) : null}
 

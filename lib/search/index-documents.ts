@@ -1,5 +1,9 @@
-// The local full-text index (SQLite FTS5, table "document_fts"): the `embedding` stage of a
-// sync takes in every document of the connection that changed since it was last indexed.
+// The local full-text index (table "document_fts"): the `embedding` stage of a sync takes in
+// every document of the connection that changed since it was last indexed. On SQLite it is an
+// FTS5 virtual table; on PostgreSQL a plain table with a generated tsvector column and a GIN
+// index (prisma/postgres/migrations/001.do.init.sql). Same columns in both, so the SQL below
+// is shared: `?` placeholders become $n on PostgreSQL (lib/db.ts), and "indexedAt" <
+// "syncedAt" compares ISO text on SQLite and timestamps on PostgreSQL.
 import { db } from "@/lib/db";
 
 const BATCH = 500;

@@ -1,10 +1,13 @@
 // Vitest globalSetup of the integration project: one real server for the suite, on a
-// fresh SQLite database in a temp dir.
+// fresh SQLite database in a temp dir — or, with TEST_DATABASE=postgres, on a fresh
+// PostgreSQL database `sb_it_<random>` (on DATABASE_URL_TEST's server, default
+// postgres://postgres@127.0.0.1:5432/test), dropped at teardown.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { TEST_APP_SECRET, startServer, type RunningServer } from "./server";
+import { createPgDatabase, dropPgDatabase, usePostgres } from "./pg";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -17,10 +20,12 @@ declare module "vitest" {
 
 let server: RunningServer | undefined;
 let dir: string | undefined;
+let pgUrl: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   dir = mkdtempSync(path.join(tmpdir(), "sb-it-"));
-  const databaseUrl = `file:${path.join(dir, "test.db")}`;
+  if (usePostgres()) pgUrl = await createPgDatabase();
+  const databaseUrl = pgUrl ?? `file:${path.join(dir, "test.db")}`;
   const serverLog = path.join(dir, "server.log");
   server = await startServer({ databaseUrl, logFile: serverLog });
   project.provide("baseUrl", server.baseUrl);
@@ -31,5 +36,6 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await server?.stop();
+  if (pgUrl) await dropPgDatabase(pgUrl);
   if (dir) rmSync(dir, { recursive: true, force: true });
 }

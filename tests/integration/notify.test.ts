@@ -11,6 +11,7 @@ import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestUser } from "@/tests/helpers/client";
 import { TEST_SETTINGS, freePort, startServer, type RunningServer } from "@/tests/helpers/server";
+import { createPgDatabase, dropPgDatabase, usePostgres } from "@/tests/helpers/pg";
 import type { NotificationDetail, NotificationSummary } from "@/lib/notify/types";
 
 const require = createRequire(import.meta.url);
@@ -187,7 +188,8 @@ const extraServers: RunningServer[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "sb-notify-"));
-  databaseUrl = `file:${path.join(dir, "app.db")}`;
+  // TEST_DATABASE=postgres: a fresh PostgreSQL database instead of the SQLite file.
+  databaseUrl = usePostgres() ? await createPgDatabase() : `file:${path.join(dir, "app.db")}`;
   const pems = await selfsigned.generate([{ name: "commonName", value: "localhost" }], {
     keyType: "ec",
     algorithm: "sha256",
@@ -218,6 +220,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of [app, ...extraServers]) await s?.stop();
   await smtp?.stop();
+  if (databaseUrl?.startsWith("postgres")) await dropPgDatabase(databaseUrl);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

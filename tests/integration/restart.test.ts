@@ -6,11 +6,14 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TestUser } from "@/tests/helpers/client";
 import { startServer, type RunningServer } from "@/tests/helpers/server";
+import { createPgDatabase, dropPgDatabase, usePostgres } from "@/tests/helpers/pg";
 
 const dirs: string[] = [];
 const servers: RunningServer[] = [];
+const pgDatabases: string[] = [];
 afterAll(async () => {
   for (const s of servers) await s.stop("SIGKILL");
+  for (const url of pgDatabases) await dropPgDatabase(url);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -24,7 +27,9 @@ describe.each(["SIGKILL", "SIGTERM"] as const)("a server stopped with %s mid-syn
   it("resumes the run on the next start and stores every document exactly once", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "sb-restart-"));
     dirs.push(dir);
-    const databaseUrl = `file:${path.join(dir, "app.db")}`;
+    // TEST_DATABASE=postgres: a fresh PostgreSQL database instead of the SQLite file.
+    const databaseUrl = usePostgres() ? await createPgDatabase() : `file:${path.join(dir, "app.db")}`;
+    if (usePostgres()) pgDatabases.push(databaseUrl);
     const first = await boot(databaseUrl);
     const user = await TestUser.signUp(first.baseUrl);
     // 12 repositories of 50 items: one page each, 300 ms a request.

@@ -1,0 +1,327 @@
+"use client";
+
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { ExternalLink, FileText, Folder, GitBranch, Loader2, Mail, MessageSquare, Search, type LucideIcon } from "lucide-react";
+import { connectorLabel } from "@/components/integrations/labels";
+
+export interface HighlightedText {
+  text: string;
+  highlights: [number, number][];
+}
+
+export interface LibraryDocument {
+  id: string;
+  provider: string;
+  kind: string;
+  title: HighlightedText;
+  snippet: HighlightedText;
+  author: string | null;
+  url: string | null;
+  updated_at: string;
+}
+
+const PROVIDERS = ["gmail", "slack", "box", "github"] as const;
+const KINDS: { value: string; label: string }[] = [
+  { value: "email", label: "Email" },
+  { value: "message", label: "Message" },
+  { value: "file", label: "File" },
+  { value: "issue", label: "Issue" },
+  { value: "pull_request", label: "Pull request" },
+];
+const ICONS: Record<string, LucideIcon> = { gmail: Mail, slack: MessageSquare, box: Folder, github: GitBranch };
+const DEBOUNCE_MS = 300;
+/** While a sync runs, look for its end this often; otherwise, for a new one, less often. */
+const ACTIVE_POLL_MS = 5000;
+const IDLE_POLL_MS = 15000;
+
+/** Plain text with the given ranges wrapped in <mark> (React elements: never HTML). */
+export function Highlighted({ value }: { value: HighlightedText }): ReactNode {
+  const out: ReactNode[] = [];
+  let at = 0;
+  const ranges = [...value.highlights].sort((a, b) => a[0] - b[0]);
+  for (const [s, e] of ranges) {
+    if (s < at || e <= s || s > value.text.length) continue;
+    if (s > at) out.push(value.text.slice(at, s));
+    out.push(
+      <mark key={s} className="rounded bg-yellow-100 px-0.5 text-inherit">
+        {value.text.slice(s, e)}
+      </mark>,
+    );
+    at = e;
+  }
+  if (at < value.text.length) out.push(value.text.slice(at));
+  return <>{out}</>;
+}
+
+/** Only http(s) links are opened (a provider never sends anything else; this keeps javascript: out). */
+function safeUrl(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" || u.protocol === "http:" ? u.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
+function formatDate(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : d.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
+}
+
+interface Props {
+  initialQuery: string;
+  initialProvider: string;
+  initialKind: string;
+}
+
+export function LibraryView({ initialQuery, initialProvider, initialKind }: Props) {
+  const [input, setInput] = useState(initialQuery);
+  const [q, setQ] = useState(initialQuery);
+  const [provider, setProvider] = useState(initialProvider);
+  const [kind, setKind] = useState(initialKind);
+  const [docs, setDocs] = useState<LibraryDocument[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  const requestRef = useRef(0);
+
+  // Debounce typing into the query.
+  useEffect(() => {
+    const t = setTimeout(() => setQ(input.trim()), DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [input]);
+
+  // Keep the URL in step (shareable, survives reload).
+  useEffect(() => {
+    const url = new URL(window.location.href);
+    for (const [k, v] of [["q", q], ["provider", provider], ["kind", kind]] as const) {
+      if (v) url.searchParams.set(k, v);
+      else url.searchParams.delete(k);
+    }
+    window.history.replaceState(window.history.state, "", `${url.pathname}${url.search}${url.hash}`);
+  }, [q, provider, kind]);
+
+  const fetchPage = useCallback(
+    async (after: string | null) => {
+      const params = new URLSearchParams();
+      if (q) params.set("q", q);
+      if (provider) params.set("provider", provider);
+      if (kind) params.set("kind", kind);
+      if (after) params.set("cursor", after);
+      params.set("limit", "20");
+      const res = await fetch(`/api/documents?${params.toString()}`, { cache: "no-store" });
+      if (res.status === 401) {
+        window.location.assign("/sign-in");
+        return null;
+      }
+      const body = (await res.json().catch(() => null)) as { success?: boolean; documents?: LibraryDocument[]; next_cursor?: string | null; error?: string } | null;
+      if (!res.ok || !body?.success || !Array.isArray(body.documents)) {
+        throw new Error(body?.error ?? `Search failed (HTTP ${res.status}).`);
+      }
+      return { documents: body.documents, next: body.next_cursor ?? null };
+    },
+    [q, provider, kind],
+  );
+
+  // First page whenever the query, filters or data (version) change.
+  useEffect(() => {
+    const id = ++requestRef.current;
+    setLoading(true);
+    fetchPage(null)
+      .then((r) => {
+        if (id !== requestRef.current || !r) return;
+        setDocs(r.documents);
+        setCursor(r.next);
+        setError(null);
+      })
+      .catch((e: unknown) => {
+        if (id === requestRef.current) setError(e instanceof Error ? e.message : "Search failed.");
+      })
+      .finally(() => {
+        if (id === requestRef.current) setLoading(false);
+      });
+  }, [fetchPage, version]);
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    const id = requestRef.current;
+    setLoadingMore(true);
+    try {
+      const r = await fetchPage(cursor);
+      if (id !== requestRef.current || !r) return;
+      setDocs((list) => [...list, ...r.documents.filter((d) => !list.some((x) => x.id === d.id))]);
+      setCursor(r.next);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : "Search failed.");
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  // Auto-refresh: when a sync that was running has finished (or a short one started and ended
+  // between two looks: last sync time or item count moved), fetch the results again.
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let active = new Set<string>();
+    let signature: string | null = null;
+    const tick = async () => {
+      try {
+        const res = await fetch("/api/integrations", { cache: "no-store" });
+        if (res.ok) {
+          const body = (await res.json()) as {
+            integrations?: { type: string; active_sync_id: string | null; last_sync_at: string | null; item_count: number }[];
+          };
+          const list = body.integrations ?? [];
+          const next = new Set(list.map((i) => i.active_sync_id).filter((x): x is string => !!x));
+          const sig = list.map((i) => `${i.type}:${i.last_sync_at ?? ""}:${i.item_count}`).join("|");
+          const finished = [...active].some((id) => !next.has(id));
+          if ((finished || (signature !== null && sig !== signature)) && !stopped) setVersion((v) => v + 1);
+          active = next;
+          signature = sig;
+        }
+      } catch {
+        // offline: try again later
+      }
+      if (!stopped) timer = setTimeout(tick, active.size > 0 ? ACTIVE_POLL_MS : IDLE_POLL_MS);
+    };
+    void tick();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, []);
+
+  const selectCls =
+    "rounded-lg border border-neutral-300 bg-white px-2.5 py-2 text-sm text-neutral-800 focus-visible:outline-2 focus-visible:outline-blue-600";
+
+  return (
+    <div>
+      <div className="flex flex-wrap items-center gap-3">
+        <label className="relative min-w-64 flex-1">
+          <span className="sr-only">Search the library</span>
+          <Search aria-hidden className="pointer-events-none absolute left-3 top-1/2 h-4 w-4 -translate-y-1/2 text-neutral-400" />
+          <input
+            type="search"
+            data-testid="library-search"
+            value={input}
+            onChange={(e) => setInput(e.target.value)}
+            placeholder="Search titles and text…"
+            maxLength={500}
+            className="w-full rounded-lg border border-neutral-300 bg-white py-2 pl-9 pr-3 text-sm focus-visible:outline-2 focus-visible:outline-blue-600"
+          />
+        </label>
+        <label className="flex items-center gap-2 text-sm text-neutral-600">
+          Source
+          <select data-testid="library-filter-provider" value={provider} onChange={(e) => setProvider(e.target.value)} className={selectCls}>
+            <option value="">All sources</option>
+            {PROVIDERS.map((p) => (
+              <option key={p} value={p}>
+                {connectorLabel(p)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex items-center gap-2 text-sm text-neutral-600">
+          Kind
+          <select data-testid="library-filter-kind" value={kind} onChange={(e) => setKind(e.target.value)} className={selectCls}>
+            <option value="">All kinds</option>
+            {KINDS.map((k) => (
+              <option key={k.value} value={k.value}>
+                {k.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+
+      <p className="mt-3 text-xs text-neutral-500" aria-live="polite">
+        {loading ? "Searching…" : q ? "Most relevant first" : "Newest first"}
+      </p>
+
+      {error ? (
+        <p role="alert" data-testid="library-error" className="mt-4 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+          {error}
+        </p>
+      ) : null}
+
+      {!loading && !error && docs.length === 0 ? (
+        <p data-testid="library-empty" className="mt-8 rounded-xl border border-dashed border-neutral-300 p-8 text-center text-sm text-neutral-500">
+          {q || provider || kind ? "Nothing matches. Try other words or filters." : "Nothing synced yet. Connect a source on Integrations and sync it."}
+        </p>
+      ) : null}
+
+      <ul className="mt-4 space-y-3" aria-busy={loading}>
+        {docs.map((d) => {
+          const Icon = ICONS[d.provider] ?? FileText;
+          const href = safeUrl(d.url);
+          return (
+            <li key={d.id} data-testid="library-result" data-id={d.id} className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-neutral-200">
+              <div className="flex items-start gap-3">
+                <span className="mt-0.5 flex h-8 w-8 shrink-0 items-center justify-center rounded-lg bg-neutral-100 text-neutral-700" title={connectorLabel(d.provider)}>
+                  <Icon aria-hidden className="h-4 w-4" />
+                  <span className="sr-only">{connectorLabel(d.provider)}</span>
+                </span>
+                <div className="min-w-0 flex-1">
+                  <h2 className="text-sm font-semibold text-neutral-900">
+                    {href ? (
+                      <a
+                        href={href}
+                        target="_blank"
+                        rel="noopener noreferrer"
+                        data-testid="library-result-link"
+                        className="inline-flex items-center gap-1 hover:underline focus-visible:outline-2 focus-visible:outline-blue-600"
+                      >
+                        <span data-testid="library-result-title">
+                          <Highlighted value={d.title} />
+                        </span>
+                        <ExternalLink aria-hidden className="h-3.5 w-3.5 shrink-0 text-neutral-400" />
+                      </a>
+                    ) : (
+                      <span data-testid="library-result-title">
+                        <Highlighted value={d.title} />
+                      </span>
+                    )}
+                  </h2>
+                  {d.snippet.text ? (
+                    <p data-testid="library-result-snippet" className="mt-1 line-clamp-3 text-sm break-words text-neutral-600">
+                      <Highlighted value={d.snippet} />
+                    </p>
+                  ) : null}
+                  <p className="mt-1.5 flex flex-wrap gap-x-3 text-xs text-neutral-500">
+                    <span>{connectorLabel(d.provider)}</span>
+                    <span>{KINDS.find((k) => k.value === d.kind)?.label ?? d.kind}</span>
+                    {d.author ? <span data-testid="library-result-author">{d.author}</span> : null}
+                    <time dateTime={d.updated_at} suppressHydrationWarning>
+                      {formatDate(d.updated_at)}
+                    </time>
+                  </p>
+                </div>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+
+      {cursor && !loading ? (
+        <div className="mt-4 flex justify-center">
+          <button
+            type="button"
+            data-testid="library-more"
+            onClick={() => void loadMore()}
+            disabled={loadingMore}
+            className="inline-flex items-center gap-1.5 rounded-lg bg-white px-3.5 py-2 text-sm font-medium text-neutral-700 ring-1 ring-neutral-300 hover:bg-neutral-50 disabled:text-neutral-400"
+          >
+            {loadingMore ? <Loader2 aria-hidden className="h-4 w-4 animate-spin" /> : null}
+            {loadingMore ? "Loading…" : "Load more"}
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export default LibraryView;

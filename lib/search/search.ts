@@ -1,0 +1,348 @@
+// The Library's one search interface: newest first without a query, ranked full-text search
+// with one. Always scoped by owner (userId): another user's documents never appear.
+//
+// - SQLite (embedded default): FTS5 MATCH on "document_fts" (filled by ./index-documents.ts),
+//   ranked by bm25 (title weighted above text), highlights from FTS5's highlight()/snippet().
+// - PostgreSQL: the "tsv" column of "document_fts" (generated tsvector + GIN index, owned by the
+//   PostgreSQL migrations in prisma/postgres/), ranked by ts_rank; highlights computed here.
+//
+// User text never reaches the query language as syntax: it is split into word tokens, each
+// quoted (FTS5) or reduced to letters and digits (tsquery). Highlights come back as ranges
+// into plain text, so nothing is ever rendered as HTML.
+import { db, dbKind } from "@/lib/db";
+import type { Viewer } from "@/lib/auth";
+import { badRequest } from "@/lib/api/errors";
+import type { Prisma } from "@/lib/generated/prisma/client";
+
+export const DOCUMENT_KINDS = ["email", "message", "file", "issue", "pull_request"] as const;
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+
+/** [start, end) offsets (UTF-16 code units, like JS string indices) of matched words. */
+export type Range = [number, number];
+
+export interface HighlightedText {
+  text: string;
+  highlights: Range[];
+}
+
+export interface SearchHit {
+  id: string;
+  provider: string;
+  kind: string;
+  title: HighlightedText;
+  snippet: HighlightedText;
+  author: string | null;
+  url: string | null;
+  updated_at: string;
+}
+
+export interface SearchQuery {
+  q?: string;
+  provider?: string;
+  kind?: string;
+  cursor?: string;
+  limit: number;
+}
+
+export interface SearchResult {
+  documents: SearchHit[];
+  next_cursor: string | null;
+}
+
+const MAX_TOKENS = 12;
+const SNIPPET_CHARS = 200;
+// Private-use characters as highlight markers: they cannot come from the query, and any
+// that happen to be in a document are stripped before the markers are parsed.
+const MARK_OPEN = "\uE000";
+const MARK_CLOSE = "\uE001";
+
+/** Word tokens of the user's text (letters, marks, digits); everything else separates them. */
+export function queryTokens(q: string | undefined): string[] {
+  if (!q) return [];
+  const words = q.normalize("NFC").match(/[\p{L}\p{M}\p{N}]+/gu) ?? [];
+  return words.slice(0, MAX_TOKENS);
+}
+
+/** FTS5 MATCH expression: every token quoted (so no operators), AND-ed, last one a prefix. */
+export function ftsMatchExpression(tokens: string[]): string | null {
+  if (tokens.length === 0) return null;
+  return tokens.map((t, i) => `"${t.replace(/"/g, '""')}"${i === tokens.length - 1 ? "*" : ""}`).join(" ");
+}
+
+/** to_tsquery expression: tokens are letters/digits only, AND-ed, last one a prefix. */
+export function tsQueryExpression(tokens: string[]): string | null {
+  const clean = tokens.map((t) => t.replace(/[^\p{L}\p{N}]/gu, "").toLowerCase()).filter(Boolean);
+  if (clean.length === 0) return null;
+  return clean.map((t, i) => (i === clean.length - 1 ? `${t}:*` : t)).join(" & ");
+}
+
+/** Text with MARK_OPEN…MARK_CLOSE markers -> plain text + ranges. */
+export function parseMarked(marked: string): HighlightedText {
+  let text = "";
+  const highlights: Range[] = [];
+  let start = -1;
+  for (const ch of marked) {
+    if (ch === MARK_OPEN) {
+      start = text.length;
+    } else if (ch === MARK_CLOSE) {
+      if (start >= 0 && text.length > start) highlights.push([start, text.length]);
+      start = -1;
+    } else {
+      text += ch;
+    }
+  }
+  return { text, highlights };
+}
+
+/** Ranges where any token starts a word (case- and accent-insensitive enough for display). */
+export function highlightTokens(text: string, tokens: string[]): Range[] {
+  if (tokens.length === 0 || text === "") return [];
+  const fold = (s: string) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+  const needles = tokens.map(fold).filter(Boolean);
+  const ranges: Range[] = [];
+  for (const m of text.matchAll(/[\p{L}\p{M}\p{N}]+/gu)) {
+    const word = fold(m[0]);
+    if (needles.some((n) => word.startsWith(n)) && m.index !== undefined) ranges.push([m.index, m.index + m[0].length]);
+  }
+  return ranges;
+}
+
+function stripMarkers(s: string): string {
+  return s.replace(/[\uE000\uE001]/g, "");
+}
+
+function excerpt(text: string, tokens: string[]): HighlightedText {
+  const clean = stripMarkers(text).replace(/\s+/g, " ").trim();
+  let from = 0;
+  if (tokens.length) {
+    const first = highlightTokens(clean, tokens)[0];
+    if (first && first[0] > SNIPPET_CHARS / 2) from = first[0] - 40;
+  }
+  let out = clean.slice(from, from + SNIPPET_CHARS);
+  if (from > 0) out = `…${out}`;
+  if (from + SNIPPET_CHARS < clean.length) out = `${out}…`;
+  return { text: out, highlights: highlightTokens(out, tokens) };
+}
+
+function toIso(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "number" || typeof value === "bigint") return new Date(Number(value)).toISOString();
+  const d = new Date(String(value));
+  return Number.isNaN(d.getTime()) ? String(value) : d.toISOString();
+}
+
+// ---------------------------------------------------------------- cursors
+
+type Cursor = { t: "date"; u: string; id: string } | { t: "rank"; r: number; id: string };
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+function decodeCursor(raw: string | undefined, want: Cursor["t"]): Cursor | null {
+  if (!raw) return null;
+  try {
+    const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Partial<Record<string, unknown>>;
+    if (c.t !== want || typeof c.id !== "string") throw new Error("shape");
+    if (want === "date" && typeof c.u === "string" && !Number.isNaN(Date.parse(c.u))) return { t: "date", u: c.u, id: c.id };
+    if (want === "rank" && typeof c.r === "number" && Number.isFinite(c.r)) return { t: "rank", r: c.r, id: c.id };
+  } catch {
+    // fall through
+  }
+  throw badRequest("cursor: not a cursor from this search (start again without it)");
+}
+
+// ---------------------------------------------------------------- the interface
+
+export async function searchDocuments(viewer: Viewer, query: SearchQuery): Promise<SearchResult> {
+  const tokens = queryTokens(query.q);
+  if (query.q && query.q.trim() !== "") {
+    // Text without any word (only punctuation, operators or emoji) matches nothing.
+    if (tokens.length === 0) return { documents: [], next_cursor: null };
+    return dbKind() === "postgres" ? searchPostgres(viewer, query, tokens) : searchSqlite(viewer, query, tokens);
+  }
+  return listNewest(viewer, query);
+}
+
+/** No query: the viewer's documents, newest first (index document(userId, updatedAt)). */
+async function listNewest(viewer: Viewer, query: SearchQuery): Promise<SearchResult> {
+  const cursor = decodeCursor(query.cursor, "date");
+  const where: Prisma.DocumentWhereInput = { userId: viewer.userId };
+  if (query.kind) where.kind = query.kind;
+  if (query.provider) where.connection = { type: query.provider };
+  if (cursor?.t === "date") {
+    const u = new Date(cursor.u);
+    where.OR = [{ updatedAt: { lt: u } }, { updatedAt: u, id: { lt: cursor.id } }];
+  }
+  const rows = await db().document.findMany({
+    where,
+    orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+    take: query.limit + 1,
+    select: {
+      id: true,
+      kind: true,
+      title: true,
+      text: true,
+      url: true,
+      author: true,
+      updatedAt: true,
+      connection: { select: { type: true } },
+    },
+  });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    documents: page.map((r) => ({
+      id: r.id,
+      provider: r.connection.type,
+      kind: r.kind,
+      title: { text: stripMarkers(r.title), highlights: [] },
+      snippet: excerpt(r.text, []),
+      author: r.author,
+      url: r.url,
+      updated_at: r.updatedAt.toISOString(),
+    })),
+    next_cursor: rows.length > query.limit && last ? encodeCursor({ t: "date", u: last.updatedAt.toISOString(), id: last.id }) : null,
+  };
+}
+
+interface RankedRow {
+  id: string;
+  kind: string;
+  title: string;
+  text?: string;
+  url: string | null;
+  author: string | null;
+  updatedAt: unknown;
+  provider: string;
+  score: number;
+  hl_title?: string;
+  hl_text?: string;
+}
+
+function filters(query: SearchQuery, args: unknown[]): string {
+  let sql = "";
+  if (query.kind) {
+    sql += ` AND d."kind" = ?`;
+    args.push(query.kind);
+  }
+  if (query.provider) {
+    sql += ` AND c."type" = ?`;
+    args.push(query.provider);
+  }
+  return sql;
+}
+
+function finish(rows: RankedRow[], query: SearchQuery, toHit: (r: RankedRow) => SearchHit): SearchResult {
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    documents: page.map(toHit),
+    next_cursor: rows.length > query.limit && last ? encodeCursor({ t: "rank", r: Number(last.score), id: last.id }) : null,
+  };
+}
+
+/** SQLite: FTS5 MATCH, bm25 (lower is better; title counts 10x), keyset on (score, id). */
+async function searchSqlite(viewer: Viewer, query: SearchQuery, tokens: string[]): Promise<SearchResult> {
+  const match = ftsMatchExpression(tokens)!;
+  const cursor = decodeCursor(query.cursor, "rank");
+  const args: unknown[] = [match, viewer.userId];
+  const inner = filters(query, args);
+  let outer = "";
+  if (cursor?.t === "rank") {
+    outer = ` WHERE (s."score" > ? OR (s."score" = ? AND s."id" > ?))`;
+    args.push(cursor.r, cursor.r, cursor.id);
+  }
+  args.push(query.limit + 1);
+  const sql = `
+    SELECT s.* FROM (
+      SELECT d."id" AS "id", d."kind" AS "kind", d."title" AS "title", d."url" AS "url", d."author" AS "author",
+             d."updatedAt" AS "updatedAt", c."type" AS "provider", bm25("document_fts", 0.0, 10.0, 1.0) AS "score",
+             highlight("document_fts", 1, char(57344), char(57345)) AS "hl_title",
+             snippet("document_fts", 2, char(57344), char(57345), '…', 24) AS "hl_text"
+        FROM "document_fts" f
+        JOIN "document" d ON d."id" = f."documentId"
+        JOIN "connection" c ON c."id" = d."connectionId"
+       WHERE "document_fts" MATCH ? AND d."userId" = ?${inner}
+    ) s${outer}
+    ORDER BY s."score" ASC, s."id" ASC
+    LIMIT ?`;
+  let rows: RankedRow[];
+  try {
+    rows = await db().$queryRawUnsafe<RankedRow[]>(sql, ...args);
+  } catch (error) {
+    // The expression is built from quoted tokens, so this should not happen; if FTS5 still
+    // rejects it, that is the query's fault (400), not the server's.
+    if (error instanceof Error && /fts5|syntax error|unterminated|no such column/i.test(error.message)) {
+      throw badRequest("q: could not search for that text; try other words");
+    }
+    throw error;
+  }
+  return finish(rows, query, (r) => ({
+    id: r.id,
+    provider: r.provider,
+    kind: r.kind,
+    title: parseMarked(r.hl_title ?? r.title),
+    snippet: trimSnippet(parseMarked(r.hl_text ?? "")),
+    author: r.author,
+    url: r.url,
+    updated_at: toIso(r.updatedAt),
+  }));
+}
+
+/** Collapses whitespace in a snippet while keeping its ranges pointing at the same words. */
+function trimSnippet(h: HighlightedText): HighlightedText {
+  let text = "";
+  const map: number[] = [];
+  let prevSpace = false;
+  for (let i = 0; i < h.text.length; i++) {
+    const ch = h.text[i]!;
+    const space = /\s/.test(ch);
+    map[i] = text.length;
+    if (space && (prevSpace || text.length === 0)) continue;
+    text += space ? " " : ch;
+    prevSpace = space;
+  }
+  map[h.text.length] = text.length;
+  return { text, highlights: h.highlights.map(([s, e]) => [map[s] ?? 0, map[e] ?? text.length] as Range).filter(([s, e]) => e > s) };
+}
+
+/** PostgreSQL: tsvector @@ to_tsquery (GIN index), ts_rank (higher is better), keyset on (score, id). */
+async function searchPostgres(viewer: Viewer, query: SearchQuery, tokens: string[]): Promise<SearchResult> {
+  const expr = tsQueryExpression(tokens);
+  if (!expr) return { documents: [], next_cursor: null };
+  const cursor = decodeCursor(query.cursor, "rank");
+  // Keyset on the negated rank so both databases page "ascending score".
+  const args: unknown[] = [expr, viewer.userId];
+  const where = filters(query, args);
+  let outer = "";
+  if (cursor?.t === "rank") {
+    outer = ` WHERE (s."score" > ? OR (s."score" = ? AND s."id" > ?))`;
+    args.push(cursor.r, cursor.r, cursor.id);
+  }
+  args.push(query.limit + 1);
+  const sql = `
+    SELECT s.* FROM (
+      SELECT d."id" AS "id", d."kind" AS "kind", d."title" AS "title", LEFT(d."text", 20000) AS "text", d."url" AS "url",
+             d."author" AS "author", d."updatedAt" AS "updatedAt", c."type" AS "provider",
+             (-ts_rank(f."tsv", to_tsquery('simple', ?)))::float8 AS "score"
+        FROM "document_fts" f
+        JOIN "document" d ON d."id" = f."documentId"
+        JOIN "connection" c ON c."id" = d."connectionId"
+       WHERE f."tsv" @@ to_tsquery('simple', ?) AND d."userId" = ?${where}
+    ) s${outer}
+    ORDER BY s."score" ASC, s."id" ASC
+    LIMIT ?`;
+  // The tsquery is used twice: rank and match.
+  const rows = await db().$queryRawUnsafe<RankedRow[]>(sql, expr, ...args);
+  return finish(rows, query, (r) => ({
+    id: r.id,
+    provider: r.provider,
+    kind: r.kind,
+    title: { text: stripMarkers(r.title), highlights: highlightTokens(stripMarkers(r.title), tokens) },
+    snippet: excerpt(r.text ?? "", tokens),
+    author: r.author,
+    url: r.url,
+    updated_at: toIso(r.updatedAt),
+  }));
+}

@@ -1,0 +1,60 @@
+// Sync history of one connection: its runs, newest first. Scoped by owner.
+import { db } from "@/lib/db";
+import type { Viewer } from "@/lib/auth";
+import type { ConnectorType } from "@/lib/sync/types";
+
+export interface HistoryRun {
+  id: string;
+  status: string;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  total_items: number;
+  processed_items: number;
+  failed_items: number;
+  error_message: string | null;
+  notes: string[];
+}
+
+function parseNotes(raw: string | null): string[] {
+  if (!raw) return [];
+  try {
+    const v: unknown = JSON.parse(raw);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+export async function listHistory(viewer: Viewer, type: ConnectorType, limit: number): Promise<HistoryRun[]> {
+  const conn = await db().connection.findUnique({ where: { userId_type: { userId: viewer.userId, type } }, select: { id: true, userId: true } });
+  if (!conn || conn.userId !== viewer.userId) return [];
+  const runs = await db().syncRun.findMany({
+    where: { connectionId: conn.id, userId: viewer.userId },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit,
+    select: {
+      id: true,
+      status: true,
+      startedAt: true,
+      finishedAt: true,
+      totalItems: true,
+      processedItems: true,
+      failedItems: true,
+      errorMessage: true,
+      notes: true,
+    },
+  });
+  return runs.map((r) => ({
+    id: r.id,
+    status: r.status,
+    started_at: r.startedAt.toISOString(),
+    finished_at: r.finishedAt?.toISOString() ?? null,
+    duration_ms: r.finishedAt ? Math.max(0, r.finishedAt.getTime() - r.startedAt.getTime()) : null,
+    total_items: r.totalItems,
+    processed_items: r.processedItems,
+    failed_items: r.failedItems,
+    error_message: r.errorMessage,
+    notes: parseNotes(r.notes),
+  }));
+}
