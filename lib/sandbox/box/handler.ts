@@ -36,6 +36,7 @@ import {
   type BoxUserMini,
   type ListingEntry,
 } from "./data";
+import { sleep } from "@/lib/sandbox/sleep";
 
 export interface BoxSandboxOptions {
   auth: SandboxAuth;
@@ -144,22 +145,6 @@ function requestId(): string {
 
 // ---------------------------------------------------------------- small helpers
 
-/** Resolves true after ms, or false as soon as the signal aborts; never leaves a timer or listener behind. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 function bearerToken(req: Request): string | null | undefined {
   const header = req.headers.get("authorization");

@@ -16,6 +16,7 @@ import {
   type GithubRepo,
   type IssueState,
 } from "./data";
+import { sleep } from "@/lib/sandbox/sleep";
 
 export interface SandboxAccount {
   /** Rate-limit bucket, e.g. the connection id. */
@@ -101,22 +102,6 @@ function requestId(): string {
 
 // ---------------------------------------------------------------- small helpers
 
-/** Resolves true after ms, or false as soon as the signal aborts; never leaves a timer or listener behind. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 function bearerToken(req: Request): string | null {
   const header = req.headers.get("authorization");

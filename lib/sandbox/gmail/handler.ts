@@ -30,6 +30,7 @@ import {
   messageIndexOf,
   type MessageFormat,
 } from "./data";
+import { sleep } from "@/lib/sandbox/sleep";
 
 export type SandboxHandler = (req: Request, subpath: string) => Promise<Response>;
 
@@ -222,22 +223,6 @@ function htmlNotFound(path: string): Response {
 
 // ---------------------------------------------------------------- small helpers
 
-/** Resolves true after ms, or false as soon as the signal aborts; never leaves a timer or listener behind. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 function bearerToken(req: Request): string | null {
   const header = req.headers.get("authorization");

@@ -35,6 +35,7 @@ import {
   rankOfTs,
   repliesPage,
 } from "./data";
+import { sleep } from "@/lib/sandbox/sleep";
 
 export interface SlackSandboxOptions {
   auth: SandboxAuth;
@@ -122,22 +123,6 @@ function requestId(): string {
 
 // ---------------------------------------------------------------- small helpers
 
-/** Resolves true after ms, or false as soon as the signal aborts; never leaves a timer or listener behind. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Arguments from the query string and a form-encoded or JSON body (the body wins), like Slack. */
 async function readArgs(req: Request, url: URL): Promise<URLSearchParams> {
