@@ -52,7 +52,7 @@ function setup(fetchImpl?: TrackerEnv["fetch"]) {
   const dispatch = (a: SyncProgressAction) => {
     state = syncProgressReducer(state, a);
   };
-  const fetch = vi.fn(fetchImpl ?? (async () => new Response(JSON.stringify({ success: true, progress: pd({ processed_items: 20 }) }), { status: 200 })));
+  const fetch = vi.fn(fetchImpl ?? (async () => new Response(JSON.stringify(pd({ processed_items: 20 })), { status: 200 })));
   const tracker = trackSyncProgress("s1", dispatch, {
     createEventSource: (url) => {
       const es = new FakeEventSource(url);
@@ -140,7 +140,7 @@ describe("trackSyncProgress", () => {
   });
 
   it("a terminal snapshot from polling ends everything", async () => {
-    const { sources, state } = setup(async () => new Response(JSON.stringify({ success: true, progress: pd({ status: "cancelled" }) }), { status: 200 }));
+    const { sources, state } = setup(async () => new Response(JSON.stringify(pd({ status: "cancelled" })), { status: 200 }));
     sources[0]!.trouble(2);
     await vi.advanceTimersByTimeAsync(0);
     expect(state().finished).toBe(true);

@@ -89,9 +89,9 @@ export class TestUser {
   }
 
   async progress(syncId: string): Promise<ProgressData> {
-    const r = await this.json<{ progress: ProgressData }>(`/api/sync-progress/${syncId}`);
+    const r = await this.json<ProgressData>(`/api/sync-progress/${syncId}`);
     if (r.status !== 200) throw new Error(`progress ${r.status}`);
-    return r.body.progress;
+    return r.body;
   }
 
   /** Reads the stream until the server closes it (after the terminal event) or `stopAfter` events. */

@@ -42,6 +42,11 @@ describe("sync over HTTP", () => {
     const statuses = new Set(s.events.map((e) => e.data.status));
     expect(statuses.has("connecting") || statuses.has("syncing")).toBe(true);
 
+    // The snapshot route answers the ProgressData itself (DESIGN.md contract).
+    const snap = await user.json(`/api/sync-progress/${start.syncId}`);
+    expect(snap.status).toBe(200);
+    expect(snap.body).toEqual(last.data);
+
     // Replaying the whole log from 0 shows every event from the first (`started`) on.
     const replay = await user.stream(start.syncId, { lastEventId: "0" });
     expect(replay.events[0]).toMatchObject({ id: 1, event: "started" });

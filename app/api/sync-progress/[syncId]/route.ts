@@ -5,5 +5,6 @@ import { getProgress } from "@/lib/sync/service";
 
 export const GET = withViewer(syncParams, async ({ viewer, params }) => {
   if (!SYNC_ID_PATTERN.test(params.syncId)) throw notFound("No such sync");
-  return json({ success: true, progress: await getProgress(viewer, params.syncId) });
+  // The contract (DESIGN.md): the answer is the ProgressData itself.
+  return json(await getProgress(viewer, params.syncId));
 });
