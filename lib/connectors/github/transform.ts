@@ -1,6 +1,7 @@
 // Pure: one item of GET /repos/{owner}/{repo}/issues (an issue or a pull request) -> DocumentInput.
 import { z } from "zod";
 import type { DocumentInput, ItemFailure } from "@/lib/connectors/types";
+import { malformedReason } from "@/lib/connectors/malformed-reason";
 
 const timestamp = z
   .string()
@@ -44,26 +45,8 @@ export function rawItemKey(raw: unknown, repoFullName: string): string {
   return `${repoFullName}#unknown`;
 }
 
-function describeInput(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : String(value);
-}
-
 function reasonFrom(error: z.ZodError, raw: unknown): string {
-  const parts = error.issues.slice(0, 3).map((issue) => {
-    const path = issue.path.map(String).join(".") || "item";
-    let value: unknown = raw;
-    for (const key of issue.path) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-    if (issue.code === "invalid_type") {
-      const expected = String(issue.expected);
-      const article = /^[aeiou]/.test(expected) ? "an" : "a";
-      return `${path} should be ${article} ${expected}, got ${value === undefined ? "nothing" : describeInput(value)}`;
-    }
-    return `${path}: ${issue.message}`;
-  });
-  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : "";
-  return `GitHub sent a malformed item: ${parts.join("; ")}${more}`;
+  return malformedReason(error, raw, "GitHub sent a malformed item", "item");
 }
 
 export function transformIssue(raw: unknown, repoFullName: string): TransformResult {

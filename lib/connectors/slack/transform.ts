@@ -1,6 +1,7 @@
 // Pure: one Slack message (from conversations.history or conversations.replies) -> DocumentInput.
 import { z } from "zod";
 import type { DocumentInput, ItemFailure } from "@/lib/connectors/types";
+import { malformedReason } from "@/lib/connectors/malformed-reason";
 
 export interface ChannelRef {
   id: string;
@@ -153,26 +154,8 @@ function firstLine(text: string): string {
   return chars.length > TITLE_MAX ? `${chars.slice(0, TITLE_MAX - 1).join("").trimEnd()}…` : line;
 }
 
-function describeInput(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : String(value);
-}
-
 function reasonFrom(error: z.ZodError, raw: unknown): string {
-  const parts = error.issues.slice(0, 3).map((issue) => {
-    const path = issue.path.map(String).join(".") || "message";
-    let value: unknown = raw;
-    for (const key of issue.path) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-    if (issue.code === "invalid_type") {
-      const expected = String(issue.expected);
-      const article = /^[aeiou]/.test(expected) ? "an" : "a";
-      return `${path} should be ${article} ${expected}, got ${value === undefined ? "nothing" : describeInput(value)}`;
-    }
-    return `${path}: ${issue.message}`;
-  });
-  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : "";
-  return `Slack sent a malformed message: ${parts.join("; ")}${more}`;
+  return malformedReason(error, raw, "Slack sent a malformed message", "message");
 }
 
 export function transformMessage(raw: unknown, channel: ChannelRef, lookups: Lookups): TransformResult {
