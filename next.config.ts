@@ -28,6 +28,8 @@ const SECURITY_HEADERS = [
 ];
 
 const nextConfig: NextConfig = {
+  // NEXT_DIST_DIR lets two builds of one checkout live side by side (e.g. a benchmark and a test run).
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   async headers() {
     return [{ source: "/:path*", headers: SECURITY_HEADERS }];
   },

@@ -134,7 +134,7 @@ await timed("memory", async () => {
 
 // 3 + 5: fan-out and first progress, against the real built app.
 await timed("app", async () => {
-  const buildId = path.join(root, ".next", "BUILD_ID");
+  const buildId = path.join(root, process.env.NEXT_DIST_DIR || ".next", "BUILD_ID");
   if (!existsSync(buildId) || args.includes("--build")) {
     log("building the app (npm run build)");
     const b = spawnSync("npm", ["run", "build"], { stdio: "inherit" });

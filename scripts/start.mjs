@@ -71,7 +71,7 @@ function newestSource(dir) {
 }
 
 if (!dev) {
-  const buildId = path.join(".next", "BUILD_ID");
+  const buildId = path.join(process.env.NEXT_DIST_DIR || ".next", "BUILD_ID");
   const sources = ["app", "components", "lib", "public"].filter((d) => existsSync(d));
   const builtAt = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
   const changedAt = Math.max(...sources.map(newestSource), statSync("package.json").mtimeMs, statSync("next.config.ts").mtimeMs);
