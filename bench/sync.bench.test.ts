@@ -17,7 +17,7 @@ import { createGithubSandbox, type SandboxAccount } from "@/lib/sandbox/github/h
 import { MemorySandboxAuth } from "@/lib/sandbox/memory-auth";
 import { serveSandbox, type SandboxServer } from "@/lib/sandbox/http";
 import { createProviderFetch } from "@/lib/sync/provider-fetch";
-import { Semaphore, TokenBucket, type Pacer } from "@/lib/sync/pacer";
+import { createPacer, type Pacer } from "@/lib/sync/pacer";
 
 type Provider = "gmail" | "slack" | "box" | "github";
 const mode = process.env.BENCH_MODE ?? "sync";
@@ -99,22 +99,10 @@ async function startSandbox(p: Provider, now?: () => number, record = true): Pro
   };
 }
 
-/** The engine's pacer for a quota (token bucket + in-flight cap), or the baseline's: one at a time. */
+/** The engine's pacer for a quota (lib/sync/pacer.ts), or the baseline's: one at a time, or the cap alone. */
 function makePacer(kind: "paced" | "sequential" | "concurrent-unpaced", quota: QuotaSpec): Pacer {
-  const slots = new Semaphore(kind === "sequential" ? 1 : quota.maxConcurrency);
-  const bucket = kind === "paced" ? new TokenBucket(quota.capacity, quota.refillPerSecond) : null;
-  return {
-    async acquire(url, method, signal) {
-      const release = await slots.acquire(signal);
-      try {
-        if (bucket) await bucket.take(quota.cost(url, method), signal);
-      } catch (e) {
-        release();
-        throw e;
-      }
-      return release;
-    },
-  };
+  if (kind === "paced") return createPacer(quota);
+  return createPacer({ maxConcurrency: kind === "sequential" ? 1 : quota.maxConcurrency });
 }
 
 interface RunResult {

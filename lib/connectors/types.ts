@@ -85,17 +85,30 @@ export interface RefreshContext {
   clientSecret?: string;
 }
 
+/** One sliding-window quota a request counts against (e.g. Slack's conversations.replies, 50/min). */
+export interface QuotaWindow {
+  /** Requests with the same key share the window (a method name, "api"…). */
+  key: string;
+  /** Requests allowed in any window. */
+  limit: number;
+  windowMs: number;
+}
+
 /**
  * The provider's published request quota, per account. The engine paces every request
- * through a token bucket sized from it, before the provider has to refuse anything.
+ * before the provider has to refuse anything: through a token bucket sized from it (capacity,
+ * refillPerSecond, cost) and/or through the sliding windows a request counts against (per
+ * method or path, e.g. Slack's tiers), and never with more than maxConcurrency in flight.
  */
 export interface QuotaSpec {
-  /** Units the bucket holds (the burst allowed). */
-  capacity: number;
+  /** Units the bucket holds (the burst allowed). Absent: no token bucket. */
+  capacity?: number;
   /** Units added per second. */
-  refillPerSecond: number;
+  refillPerSecond?: number;
   /** Units one request costs (e.g. Gmail messages.get = 5). */
-  cost(url: URL, method: string): number;
+  cost?(url: URL, method: string): number;
+  /** The sliding windows this request counts against (none: not limited by a window). */
+  windows?(url: URL, method: string): readonly QuotaWindow[];
   /** Requests in flight at once, at most. */
   maxConcurrency: number;
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Semaphore, TokenBucket, pacerFor } from "@/lib/sync/pacer";
+import { Semaphore, SlidingWindow, TokenBucket, createPacer, pacerFor } from "@/lib/sync/pacer";
 
 describe("TokenBucket", () => {
   beforeEach(() => vi.useFakeTimers());
@@ -80,5 +80,95 @@ describe("pacerFor", () => {
     release();
     (await p)();
     expect(second).toBe(true);
+  });
+});
+
+describe("SlidingWindow", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("lets `limit` go at once, then one more a window after each answer arrived", async () => {
+    const w = new SlidingWindow(3, 60_000);
+    const granted: number[] = [];
+    const start = Date.now();
+    const releases: (() => void)[] = [];
+    for (let i = 0; i < 5; i += 1)
+      void w.acquire().then((release) => {
+        granted.push(Date.now() - start);
+        releases.push(release);
+      });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(granted).toEqual([0, 0, 0]);
+    // Answers arrive 80 ms and 1 s later: the window counts each until a minute after its answer.
+    await vi.advanceTimersByTimeAsync(80);
+    releases[0]!();
+    await vi.advanceTimersByTimeAsync(920);
+    releases[1]!();
+    releases[2]!();
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(granted.length).toBe(3); // 60,000 ms after the first answer: not yet
+    await vi.advanceTimersByTimeAsync(100);
+    expect(granted.length).toBe(4);
+    expect(granted[3]).toBeGreaterThan(60_080);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(granted.length).toBe(5);
+    expect(w.used).toBe(2); // the two granted last, in flight; the older answers have left the window
+  });
+
+  it("holds a full window while every unit is in flight, until an answer arrives", async () => {
+    const w = new SlidingWindow(1, 1000);
+    const first = await w.acquire();
+    let second = false;
+    void w.acquire().then(() => (second = true));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(second).toBe(false);
+    first();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(second).toBe(false);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(second).toBe(true);
+  });
+
+  it("gives up waiting when the signal aborts, and the next in line moves up", async () => {
+    const w = new SlidingWindow(1, 1000);
+    const first = await w.acquire();
+    const ac = new AbortController();
+    const p = w.acquire(ac.signal);
+    let third = false;
+    void w.acquire().then(() => (third = true));
+    ac.abort(new Error("cancelled"));
+    await expect(p).rejects.toThrow("cancelled");
+    first();
+    await vi.advanceTimersByTimeAsync(1001);
+    expect(third).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("createPacer with per-method windows", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("paces each method against its own window: a full one does not hold up another", async () => {
+    const pacer = createPacer({
+      windows: (url) => [{ key: url.pathname, limit: 2, windowMs: 60_000 }],
+      maxConcurrency: 10,
+    });
+    const signal = new AbortController().signal;
+    const got: string[] = [];
+    const go = (path: string) =>
+      pacer.acquire(new URL(`http://x${path}`), "POST", signal).then((release) => {
+        got.push(path);
+        release();
+      });
+    void go("/history");
+    void go("/history");
+    void go("/history"); // waits a minute
+    void go("/replies");
+    void go("/replies");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(got.sort()).toEqual(["/history", "/history", "/replies", "/replies"]);
+    await vi.advanceTimersByTimeAsync(60_001);
+    expect(got.filter((p) => p === "/history").length).toBe(3);
   });
 });

@@ -543,12 +543,13 @@ describe("box connector: faults", () => {
   });
 
   it("declares Box's quota: 1,000 API calls a minute, downloads and tokens free", () => {
-    expect(BOX_QUOTA).toMatchObject({ capacity: 100, refillPerSecond: 15, maxConcurrency: 8 });
-    expect(BOX_QUOTA.capacity + BOX_QUOTA.refillPerSecond * 60).toBe(1_000);
-    expect(BOX_QUOTA.cost(new URL("https://api.box.com/2.0/folders/0/items"), "GET")).toBe(1);
-    expect(BOX_QUOTA.cost(new URL("http://127.0.0.1:3000/sandbox/box/2.0/events"), "GET")).toBe(1);
-    expect(BOX_QUOTA.cost(new URL("https://dl.boxcloud.com/d/1/abc/download"), "GET")).toBe(0);
-    expect(BOX_QUOTA.cost(new URL("https://api.box.com/oauth2/token"), "POST")).toBe(0);
+    expect(BOX_QUOTA.maxConcurrency).toBe(16);
+    expect(BOX_QUOTA.capacity).toBeUndefined();
+    const api = [{ key: "api", limit: 1_000, windowMs: 60_000 }];
+    expect(BOX_QUOTA.windows!(new URL("https://api.box.com/2.0/folders/0/items"), "GET")).toEqual(api);
+    expect(BOX_QUOTA.windows!(new URL("http://127.0.0.1:3000/sandbox/box/2.0/events"), "GET")).toEqual(api);
+    expect(BOX_QUOTA.windows!(new URL("https://dl.boxcloud.com/d/1/abc/download"), "GET")).toEqual([]);
+    expect(BOX_QUOTA.windows!(new URL("https://api.box.com/oauth2/token"), "POST")).toEqual([]);
     expect(boxConnector.type).toBe("box");
     expect(boxConnector.quota).toBe(BOX_QUOTA);
   });

@@ -57,15 +57,15 @@ import { parseCheckpoint, parseCursor, type BoxCheckpoint, type BoxCursor, type 
 export type { BoxCheckpoint, BoxCursor } from "./types";
 
 /**
- * Box allows 1,000 API requests per minute per user. A bucket of 100 refilled at 15/s never
- * sends more than 100 + 15 * 60 = 1,000 in any 60 s window. Download URLs (the target of the
- * 302) and the token endpoint are not API calls and cost nothing.
+ * Box allows 1,000 API requests per minute per user: one sliding window over every API call
+ * (a call counts from its start until a minute after its answer, so Box's own window never sees
+ * more than 1,000). Download URLs (the target of the 302) and the token endpoint are not API
+ * calls and cost nothing. 16 in flight: a window's 1,000 calls (plus their downloads) take a few
+ * seconds at 80 ms each, so the window, not the latency, is what binds a big sync.
  */
 export const BOX_QUOTA: QuotaSpec = {
-  capacity: 100,
-  refillPerSecond: 15,
-  cost: (url) => (/\/2\.0\//.test(url.pathname) ? 1 : 0),
-  maxConcurrency: 8,
+  windows: (url) => (/\/2\.0\//.test(url.pathname) ? [{ key: "api", limit: 1_000, windowMs: 60_000 }] : []),
+  maxConcurrency: 16,
 };
 
 export interface BoxConnectorOptions {

@@ -472,9 +472,9 @@ describe("github connector: conditional requests", () => {
   it("publishes GitHub's quota for the pacer", () => {
     expect(githubConnector.quota).toBe(GITHUB_QUOTA);
     expect(createGithubConnector({ perPage: 10 }).quota).toBe(GITHUB_QUOTA); // one pacer per account, whatever the options
-    expect(GITHUB_QUOTA.refillPerSecond * 3_600).toBeCloseTo(5_000);
+    expect(GITHUB_QUOTA.refillPerSecond! * 3_600).toBeCloseTo(5_000);
     expect(GITHUB_QUOTA.maxConcurrency).toBeLessThanOrEqual(100);
     expect(GITHUB_QUOTA.capacity).toBeLessThanOrEqual(900);
-    expect(GITHUB_QUOTA.cost(new URL("https://api.github.com/user/repos"), "GET")).toBe(1);
+    expect(GITHUB_QUOTA.cost!(new URL("https://api.github.com/user/repos"), "GET")).toBe(1);
   });
 });

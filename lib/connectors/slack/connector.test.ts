@@ -454,15 +454,15 @@ describe("slack connector: sync", () => {
 });
 
 describe("slack connector: quota", () => {
-  it("paces at Slack's published tiers: never more than 50 Tier-3 or 20 Tier-2 calls in any minute", () => {
-    const cost = (method: string) => SLACK_QUOTA.cost(new URL(`https://slack.com/api/${method}`), "POST");
-    expect(cost("conversations.history")).toBe(1);
-    expect(cost("conversations.replies")).toBe(1);
-    expect(cost("conversations.list")).toBe(2.5);
-    expect(cost("users.list")).toBe(2.5);
-    expect(cost("auth.test")).toBe(0.5);
-    expect(SLACK_QUOTA.capacity + 60 * SLACK_QUOTA.refillPerSecond).toBe(50);
-    expect(SLACK_QUOTA.maxConcurrency).toBe(4);
+  it("paces at Slack's published tiers: one window per method, never more than 50 Tier-3 or 20 Tier-2 calls in any minute", () => {
+    const windows = (method: string) => SLACK_QUOTA.windows!(new URL(`https://slack.com/api/${method}`), "POST");
+    expect(windows("conversations.history")).toEqual([{ key: "conversations.history", limit: 50, windowMs: 60_000 }]);
+    expect(windows("conversations.replies")).toEqual([{ key: "conversations.replies", limit: 50, windowMs: 60_000 }]);
+    expect(windows("conversations.list")).toEqual([{ key: "conversations.list", limit: 20, windowMs: 60_000 }]);
+    expect(windows("users.list")).toEqual([{ key: "users.list", limit: 20, windowMs: 60_000 }]);
+    expect(windows("auth.test")).toEqual([{ key: "auth.test", limit: 100, windowMs: 60_000 }]);
+    expect(SLACK_QUOTA.capacity).toBeUndefined();
+    expect(SLACK_QUOTA.maxConcurrency).toBe(8);
     expect(slackConnector.refresh).toBeUndefined();
     expect(slackConnector.type).toBe("slack");
   });

@@ -61,21 +61,19 @@ export const SLACK_METHOD_TIERS: Readonly<Record<string, number>> = {
 };
 
 /**
- * Pacing: one bucket in units of a Tier 3 call (the binding tier: history and replies are
- * nearly every request). A Tier 2 call costs 50/20 = 2.5 units, a Tier 4 call 0.5.
- * capacity + 60 s x refill = 10 + 40 = 50 units, so no 60-second window can ever see more than
- * 50 Tier-3 (or 20 Tier-2) calls from us: Slack never has to refuse. Sustained: 40 Tier-3 calls
- * a minute. The burst of 10 covers the demo's default sync (~10 units) almost without a wait.
- * Conservative: Slack counts history and replies separately, one bucket paces them together.
+ * Pacing: Slack counts every method separately (per app, per workspace, per minute), so each
+ * method gets its own sliding window at its tier's limit: conversations.history and
+ * conversations.replies run side by side at 50 a minute each, and no 60-second window Slack
+ * looks at ever sees more than the tier allows (a call counts from its start until a minute
+ * after its answer), so Slack never has to refuse. The demo's default sync (a few dozen calls)
+ * fits in the first window without a wait.
  */
 export const SLACK_QUOTA: QuotaSpec = {
-  capacity: 10,
-  refillPerSecond: 40 / 60,
-  cost(url: URL): number {
+  windows(url: URL) {
     const method = url.pathname.split("/").pop() ?? "";
-    return 50 / (SLACK_METHOD_TIERS[method] ?? 20);
+    return [{ key: method, limit: SLACK_METHOD_TIERS[method] ?? 20, windowMs: 60_000 }];
   },
-  maxConcurrency: 4,
+  maxConcurrency: 8,
 };
 
 /** Used when the engine passes no limits (older engines; tests). */
