@@ -16,7 +16,7 @@ import { FAULT_CURSOR_TTL_MS } from "@/lib/sandbox/slack/handler";
 import { startSlackSandbox, type SlackSandboxFixture } from "@/lib/sandbox/slack/test-helpers";
 import { createProviderFetch } from "@/lib/sync/provider-fetch";
 import { SyncError } from "@/lib/sync/errors";
-import { SLACK_QUOTA, createSlackConnector, slackConnector, type SlackCheckpoint, type SlackCursor } from "./connector";
+import { SLACK_QUOTA, SLACK_RECHECK_MS, createSlackConnector, slackConnector, type SlackCheckpoint, type SlackCursor } from "./connector";
 
 let fx: SlackSandboxFixture;
 /** The sandbox's clock runs `skew` ms ahead of ours: ages cursors for the expired_cursor fault. */
@@ -275,12 +275,21 @@ describe("slack connector: sync", () => {
       cursor = next.cursor!;
     }
 
-    // Nothing changed: nothing written, one history request per channel, the same cursor.
+    // Nothing changed: nothing written, one request (conversations.list: no channel's `updated`
+    // is after its newest message seen), the same cursor.
     const { ctx: ctx3, rec: rec3 } = makeCtx(a.token, { cursor });
     const third = await run(slackConnector, ctx3);
     expect(third.docs).toEqual([]);
-    expect(rec3.calls.map((c) => c.method)).toEqual(["conversations.list", "users.list", "conversations.history", "conversations.history", "conversations.history"]);
+    expect(rec3.calls.map((c) => c.method)).toEqual(["conversations.list"]);
     expect(third.cursor).toEqual(cursor);
+
+    // A day after a channel's last read it is read again even when `updated` says nothing changed.
+    const stale = { ...cursor, checked: Object.fromEntries(Object.keys(cursor.channels).map((id) => [id, Date.now() - SLACK_RECHECK_MS - 1])) };
+    const { ctx: ctx4, rec: rec4 } = makeCtx(a.token, { cursor: stale });
+    const fourth = await run(slackConnector, ctx4);
+    expect(fourth.docs).toEqual([]);
+    expect(rec4.calls.map((c) => c.method)).toEqual(["conversations.list", "users.list", "conversations.history", "conversations.history", "conversations.history"]);
+    for (const t of Object.values(fourth.cursor!.checked!)) expect(t).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it("resumes from any checkpoint (mid-page, page end, between channels) without losing or repeating", async () => {
@@ -305,7 +314,11 @@ describe("slack connector: sync", () => {
       const ids = [...partial.docs, ...rest.docs].map((d) => d.externalId);
       expect(ids).toHaveLength(1_000); // nothing repeated
       expect(sorted(ids)).toEqual(allIds(1_000)); // nothing lost
-      expect(rest.cursor).toEqual(whole.cursor);
+      // The same cursor, but for when each channel was read.
+      const { checked: restChecked, ...restCursor } = rest.cursor!;
+      const { checked: wholeChecked, ...wholeCursor } = whole.cursor!;
+      expect(restCursor).toEqual(wholeCursor);
+      expect(Object.keys(restChecked!).sort()).toEqual(Object.keys(wholeChecked!).sort());
       expect(rec.totals).toEqual([rest.docs.length]);
       const resumedHistory = rec.calls.filter((c) => c.method === "conversations.history")[0]!;
       const cp = partial.pages.at(-1)!.checkpoint as SlackCheckpoint;

@@ -85,7 +85,19 @@ const CAP_NOTES = 3;
 
 interface ChannelInfo extends ChannelRef {
   isMember: boolean;
+  /** conversations.list's `updated` (ms): when the channel last changed, its newest message included. */
+  updated?: number;
 }
+
+/** A channel skipped as unchanged is still read at least this often (in case `updated` lags). */
+export const SLACK_RECHECK_MS = 24 * 60 * 60_000;
+
+/** "1767225660.000123" -> 1767225660000 (ms, rounded down). */
+function tsToMs(ts: string): number {
+  return Math.floor(Number(ts.split(".")[0]) * 1000);
+}
+
+type HistoryResult = Awaited<ReturnType<WebClient["conversations"]["history"]>>;
 
 interface ChannelState {
   cursor: string | null;
@@ -213,10 +225,18 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
         );
       }
 
-      // ------------------------------------------------------------ people
-      ctx.progress.stage("Loading people…");
-      const users = await listUsers(client, ctx, limits);
-      const lookups: Lookups = { users, channels: channelNames };
+      // ------------------------------------------------------------ people (only once a channel has something to read)
+      const lookups: Lookups = { users: new Map(), channels: channelNames };
+      let usersLoaded = false;
+      const ensureUsers = async () => {
+        if (usersLoaded) return;
+        ctx.progress.stage("Loading people…");
+        lookups.users = await listUsers(client, ctx, limits);
+        usersLoaded = true;
+      };
+      const now = Date.now();
+      const checked = new Map(Object.entries(prev.checked ?? {}));
+      let unchanged = 0;
 
       const checkpointOf = (channelIndex: number, channelId: string | null, st: ChannelState | null): SlackCheckpoint => ({
         v: 1,
@@ -237,10 +257,30 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
         const ch = channels[ci]!;
         if (done.has(ch.id)) continue;
         signal.throwIfAborted();
-        ctx.progress.stage(`Fetching messages in #${ch.name} (${ci + 1} of ${channels.length})…`);
 
         const prevTs = prev.channels[ch.id];
         const prevRecent = prev.recent?.[ch.id] ?? [];
+        const resuming = checkpoint !== undefined && checkpoint.channelId === ch.id;
+        // Nothing new: conversations.list says the channel has not changed since the newest
+        // message the last run saw (`updated` moves with every message, replies included), and
+        // it was read within a day. No history request at all.
+        const lastRead = checked.get(ch.id);
+        if (
+          !resuming &&
+          prevTs !== undefined &&
+          ch.updated !== undefined &&
+          ch.updated <= tsToMs(prevTs) &&
+          lastRead !== undefined &&
+          now - lastRead >= 0 &&
+          now - lastRead < SLACK_RECHECK_MS
+        ) {
+          done.set(ch.id, { ts: prevTs, recent: prevRecent, checked: lastRead });
+          unchanged += 1;
+          continue;
+        }
+        await ensureUsers();
+        ctx.progress.stage(`Fetching messages in #${ch.name} (${ci + 1} of ${channels.length})…`);
+
         const known = new Map(prevRecent);
         const lowestRecent = minTs(prevRecent);
         const resume = checkpoint && checkpoint.channelId === ch.id ? checkpoint : undefined;
@@ -257,13 +297,14 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
             };
         const emitted = new Set<string>();
         let droppedCursorAt: string | null | undefined;
+        let ahead: { cursor: string; oldest: string | null; promise: Promise<HistoryResult> } | null = null;
         let pages = 0;
         let finished = false;
 
         const finish = () => {
           finished = true;
           const ts = st.newest !== null ? laterTs(prevTs ?? null, st.newest) : (prevTs ?? null);
-          done.set(ch.id, { ts, recent: st.recent.length > 0 ? st.recent : prevRecent });
+          done.set(ch.id, { ts, recent: st.recent.length > 0 ? st.recent : prevRecent, checked: now });
         };
 
         while (!finished) {
@@ -279,9 +320,13 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
             ...(st.oldest !== null ? { oldest: st.oldest } : {}),
             ...(st.cursor !== null ? { cursor: st.cursor } : st.before !== null ? { latest: st.before } : {}),
           };
-          let res: Awaited<ReturnType<WebClient["conversations"]["history"]>>;
+          let res: HistoryResult;
+          const pre = ahead;
+          ahead = null;
           try {
-            res = await slackCall(signal, "conversations.history", () => client.conversations.history(args));
+            res = await (pre && st.cursor !== null && pre.cursor === st.cursor && pre.oldest === st.oldest
+              ? pre.promise
+              : slackCall(signal, "conversations.history", () => client.conversations.history(args)));
           } catch (error) {
             if (error instanceof SlackApiError && error.code === "invalid_cursor" && st.cursor !== null && droppedCursorAt !== st.before) {
               // Once per position: continue below the last message handled, without the cursor.
@@ -317,6 +362,14 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
           if (!messages) throw new SyncError("malformed", `Slack sent a malformed answer to conversations.history for #${ch.name} (no message list).`);
           const nextCursor = res.has_more ? (str(res.response_metadata?.next_cursor) ?? null) : null;
           const moreAfterPage = Boolean(res.has_more) && messages.length > 0;
+          // Read ahead: the next history page is on its way while this one's threads are fetched
+          // (history and replies have separate quotas; both stay busy).
+          if (moreAfterPage && nextCursor !== null && pages < limits.maxPages && st.count + messages.length < limits.maxMessagesPerChannel) {
+            const nextArgs = { channel: ch.id, limit: historyLimit, ...(st.oldest !== null ? { oldest: st.oldest } : {}), cursor: nextCursor };
+            const promise = slackCall(signal, "conversations.history", () => client.conversations.history(nextArgs));
+            promise.catch(() => undefined); // awaited (and its error handled) by the next turn; unused when the run stops first
+            ahead = { cursor: nextCursor, oldest: st.oldest, promise };
+          }
 
           if (messages.length === 0) {
             finish();
@@ -483,6 +536,7 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
         }
       }
 
+      if (unchanged > 0 && unchanged === channels.length) ctx.progress.stage(`Nothing new in ${channels.length} channels`);
       if (cappedChannels.length > CAP_NOTES) {
         capped(
           `Stopped at ${limits.maxMessagesPerChannel.toLocaleString("en-US")} messages in ${cappedChannels.length} channels (SLACK_MAX_MESSAGES_PER_CHANNEL)`,
@@ -491,10 +545,11 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
       // The total is known now: what this run handled (a resumed run: the engine adds the rest).
       ctx.progress.total(yielded);
 
-      const cursor: SlackCursor = { channels: { ...prev.channels }, recent: { ...(prev.recent ?? {}) } };
+      const cursor: SlackCursor = { channels: { ...prev.channels }, recent: { ...(prev.recent ?? {}) }, checked: { ...(prev.checked ?? {}) } };
       for (const [id, state] of done) {
         if (state.ts !== null) cursor.channels[id] = state.ts;
         if (state.recent.length > 0) cursor.recent![id] = state.recent;
+        if (state.checked !== undefined) cursor.checked![id] = state.checked;
       }
       return { cursor };
     },
@@ -541,6 +596,7 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
           name: str(field(raw, "name")) ?? id,
           isPrivate: field(raw, "is_private") === true,
           isMember: field(raw, "is_member") !== false,
+          ...(typeof field(raw, "updated") === "number" && Number.isFinite(field(raw, "updated")) ? { updated: field(raw, "updated") as number } : {}),
         });
       }
       // Enough to know the cap applies: listing the rest would only cost Tier 2 calls.

@@ -18,6 +18,12 @@ export type RecentEntry = [ts: string, signature: string];
 export interface SlackCursor {
   channels: Record<string, string>;
   recent?: Record<string, RecentEntry[]>;
+  /**
+   * When each channel's history was last read (ms). A channel whose conversations.list `updated`
+   * is not after its newest seen message is skipped without a request, for up to a day after
+   * that read (see SLACK_RECHECK_MS).
+   */
+  checked?: Record<string, number>;
 }
 
 /** Where a run stopped, saved with every page. */
@@ -39,7 +45,7 @@ export interface SlackCheckpoint {
   count: number;
   recent: RecentEntry[];
   /** Channels finished in this run: newest ts (null: none) and recent messages, for the cursor. */
-  done: Record<string, { ts: string | null; recent: RecentEntry[] }>;
+  done: Record<string, { ts: string | null; recent: RecentEntry[]; checked?: number }>;
 }
 
 export interface SlackConnectorOptions {
@@ -65,6 +71,7 @@ const recentSchema = z.array(z.tuple([tsSchema, z.string()]));
 export const cursorSchema = z.object({
   channels: z.record(z.string(), tsSchema),
   recent: z.record(z.string(), recentSchema).optional(),
+  checked: z.record(z.string(), z.number().int().min(0)).optional(),
 });
 
 export const checkpointSchema = z.object({
@@ -77,5 +84,5 @@ export const checkpointSchema = z.object({
   newest: tsSchema.nullable(),
   count: z.number().int().min(0),
   recent: recentSchema,
-  done: z.record(z.string(), z.object({ ts: tsSchema.nullable(), recent: recentSchema })),
+  done: z.record(z.string(), z.object({ ts: tsSchema.nullable(), recent: recentSchema, checked: z.number().int().min(0).optional() })),
 });
