@@ -34,7 +34,7 @@ const nextConfig: NextConfig = {
     return [{ source: "/:path*", headers: SECURITY_HEADERS }];
   },
   // Native and Node-only packages stay outside the bundle.
-  serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg", "pg"],
+  serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg", "pg", "bullmq", "ioredis"],
   poweredByHeader: false,
   // The app's own sources; tests are type-checked by `npm run typecheck` (part of `npm test`).
   typescript: { tsconfigPath: "tsconfig.build.json" },

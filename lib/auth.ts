@@ -5,6 +5,7 @@ import { db } from "@/lib/db";
 import { appSecret } from "@/lib/secret";
 import { env } from "@/lib/env";
 import { databaseKind } from "@/lib/database-url";
+import { consume } from "@/lib/api/rate-limit";
 
 function requestOrigin(request: Request | undefined): string[] {
   if (!request) return [];
@@ -31,6 +32,17 @@ function createAuth() {
     rateLimit: {
       enabled: true,
       storage: "memory",
+      // Many web instances (REDIS_URL) share one count per address.
+      ...(e.REDIS_URL
+        ? {
+            customStorage: {
+              consume: async (key: string, rule: { window: number; max: number }) => {
+                const r = await consume(`auth:${key}`, rule.max, rule.window * 1000);
+                return { allowed: r.allowed, retryAfter: r.allowed ? null : r.retryAfterS };
+              },
+            },
+          }
+        : {}),
       window: 60,
       max: 300,
       customRules: {

@@ -53,6 +53,24 @@ const schema = z.object({
   SYNC_MAX_RATE_LIMIT_WAIT_S: seconds(900),
   /** Attempts per provider request on network errors and 5xx answers. */
   SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  /** A run whose process has not beaten for this long is presumed dead and resumed elsewhere. */
+  SYNC_STALE_AFTER_S: z.coerce.number().min(3).max(3600).default(30),
+  /** Runs one process executes at once (a worker, or the web server in the embedded mode). */
+  SYNC_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
+  /** Runs of one user executing at once, across every process; the rest wait, saying so. */
+  SYNC_MAX_RUNS_PER_USER: z.coerce.number().int().min(1).max(100).default(4),
+  /** Runs against one provider account executing at once (they share its quota). */
+  SYNC_MAX_RUNS_PER_ACCOUNT: z.coerce.number().int().min(1).max(100).default(1),
+  /**
+   * Serverless hosts with a maximum duration: a run executes in slices of at most this many
+   * seconds, each ending at a checkpoint and queued again at once. Unset: one slice.
+   */
+  SYNC_SLICE_S: z.coerce.number().positive().max(24 * 3600).optional(),
+  /**
+   * Whether the web server executes runs itself. Default: yes without REDIS_URL (the embedded
+   * mode), no with it (`npm run worker` processes do).
+   */
+  SYNC_RUN_IN_WEB: optionalString.pipe(z.enum(["true", "false"]).optional()),
   /** Per client IP, per minute: sign-in and sign-up attempts. */
   AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(10),
   /** Per account, per 10 minutes: sign-in attempts (guards one account against many IPs). */
@@ -106,6 +124,9 @@ const schema = z.object({
   BOX_REVOKE_URL: endpoint("https://api.box.com/oauth2/revoke"),
   BOX_API_URL: endpoint("https://api.box.com"),
 }).superRefine((e, ctx) => {
+  if (e.SYNC_RUN_IN_WEB === "false" && !e.REDIS_URL) {
+    ctx.addIssue({ code: "custom", path: ["SYNC_RUN_IN_WEB"], message: "false needs REDIS_URL (workers take runs from its queue)" });
+  }
   // Half an OAuth app is a mistake worth stopping for: name the missing half.
   for (const prefix of Object.values(OAUTH_ENV_PREFIXES)) {
     const id = e[`${prefix}_CLIENT_ID`];
@@ -130,6 +151,12 @@ export function env(): Env {
   }
   cached = parsed.data;
   return cached;
+}
+
+/** Whether this web server executes sync runs (see SYNC_RUN_IN_WEB). */
+export function runsInWeb(): boolean {
+  const e = env();
+  return e.SYNC_RUN_IN_WEB ? e.SYNC_RUN_IN_WEB === "true" : !e.REDIS_URL;
 }
 
 /** The origin the server reaches itself on (sandbox base URLs are built from it). */

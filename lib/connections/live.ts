@@ -4,7 +4,7 @@
 import { db } from "@/lib/db";
 import type { Viewer } from "@/lib/auth";
 import { ApiError } from "@/lib/api/errors";
-import { hit } from "@/lib/api/rate-limit";
+import { consume } from "@/lib/api/rate-limit";
 import { decryptJson, encryptJson } from "@/lib/crypto";
 import { isAvailable, providerLabel } from "@/lib/connectors/registry";
 import type { ConnectorCredentials } from "@/lib/connectors/types";
@@ -95,7 +95,7 @@ export async function connectWithToken(viewer: Viewer, type: ConnectorType, toke
   }
   await assertCanConnect(viewer, type);
   // Each check is a call to the provider: not a token-guessing service.
-  const limit = hit(`token-check:${viewer.userId}`, TOKEN_CHECKS_PER_MIN, 60_000);
+  const limit = await consume(`token-check:${viewer.userId}`, TOKEN_CHECKS_PER_MIN, 60_000);
   if (!limit.allowed) throw new ApiError(429, `Too many token checks; try again in ${limit.retryAfterS} s.`);
   const check = await checkToken(p, value);
   if (!check.ok) {

@@ -1,14 +1,19 @@
 // Server start (Node.js runtime only): resume or end runs a dead process left behind, and
-// on SIGTERM/SIGINT hand running syncs back, resumable, before exiting.
+// on SIGTERM/SIGINT hand running syncs back, resumable, before exiting. Where runs execute
+// is a setting: in this process (embedded default), or on queue workers (REDIS_URL).
+import { env, runsInWeb } from "@/lib/env";
 import { runner } from "@/lib/sync/runner";
+import { queueWorker } from "@/lib/sync/queue";
 import { startMailer, stopMailer } from "@/lib/notify/sender";
 
 export function boot(): void {
   // First: a half-set SMTP configuration stops the start-up with the variables' names.
   startMailer();
-  runner().start();
+  const redis = Boolean(env().REDIS_URL);
+  if (!redis) runner().start();
+  else if (runsInWeb()) queueWorker().start();
   const shutdown = (signal: NodeJS.Signals) => {
-    void Promise.all([runner().shutdown(), stopMailer()])
+    void Promise.all([redis ? queueWorker().shutdown() : runner().shutdown(), stopMailer()])
       .finally(() => process.exit(signal === "SIGTERM" ? 0 : 130));
   };
   process.once("SIGTERM", shutdown);

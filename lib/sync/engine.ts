@@ -28,6 +28,11 @@ export interface RunLimits {
   heartbeatMs: number;
 }
 
+/** How long a run may go without a heartbeat before another process takes it over. */
+export function staleAfterMs(): number {
+  return env().SYNC_STALE_AFTER_S * 1000;
+}
+
 export function limitsFromEnv(): RunLimits {
   const e = env();
   return {
@@ -37,7 +42,8 @@ export function limitsFromEnv(): RunLimits {
     runTimeoutMs: e.SYNC_TIMEOUT_S * 1000,
     maxRateLimitWaitMs: e.SYNC_MAX_RATE_LIMIT_WAIT_S * 1000,
     maxAttempts: e.SYNC_MAX_ATTEMPTS,
-    heartbeatMs: 5000,
+    // Several beats fit in the stale window, so one slow write never looks like a death.
+    heartbeatMs: Math.min(5000, Math.floor(staleAfterMs() / 3)),
   };
 }
 
@@ -88,13 +94,25 @@ export interface ExecuteOptions {
   limits?: RunLimits;
   /** Tests inject a connector; the app uses the registry. */
   connector?: Connector;
+  /** End this execution at the first checkpoint after this long (serverless slices). */
+  sliceMs?: number;
+  /** This execution continues a slice of the same run: no "continuing" words, no status flicker. */
+  continuation?: boolean;
 }
 
-export async function executeRun(runId: string, opts: ExecuteOptions): Promise<void> {
+/**
+ * finished: the run reached a terminal state (or was already in one). stopped: the process
+ * is shutting down or lost the run; it stays resumable. sliced: the slice's time was up; the
+ * run waits at its checkpoint for the next slice.
+ */
+export type RunOutcome = "finished" | "stopped" | "sliced";
+
+export async function executeRun(runId: string, opts: ExecuteOptions): Promise<RunOutcome> {
   const { stop, workerId } = opts;
   const limits = opts.limits ?? limitsFromEnv();
   const run = await db().syncRun.findUnique({ where: { id: runId }, include: { connection: true } });
-  if (!run || isTerminal(run.status)) return;
+  if (!run || isTerminal(run.status)) return "finished";
+  const sliceDeadline = opts.sliceMs ? Date.now() + opts.sliceMs : Infinity;
   const type = run.connectorType as ConnectorType;
   const provider = providerLabel(type);
   const conn = run.connection;
@@ -177,7 +195,9 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
     if (!connector) throw new SyncError("internal", `${provider} sync is not available in this version yet.`);
 
     const saved = run.checkpoint ? (JSON.parse(run.checkpoint) as Checkpoint) : null;
-    if (saved) {
+    if (saved && opts.continuation) {
+      tracker.update({ processed_items: saved.processed, failed_items: saved.failed, total_items: Math.max(saved.total, tracker.snapshot.total_items) });
+    } else if (saved) {
       tracker.update({
         processed_items: saved.processed,
         failed_items: saved.failed,
@@ -243,7 +263,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
     if (connector.quota) pacer = pacerFor(`${type}:${conn.id}`, connector.quota);
 
     // Connect, bounded by the connect timeout (strong references only: see node-fetch.ts).
-    tracker.update({ status: "connecting", stage: `Connecting to ${provider}…` });
+    if (!opts.continuation) tracker.update({ status: "connecting", stage: `Connecting to ${provider}…` });
     const connectController = new AbortController();
     const abortConnect = () => connectController.abort(controller.signal.reason);
     controller.signal.addEventListener("abort", abortConnect, { once: true });
@@ -263,7 +283,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
     }
     touch();
 
-    tracker.update({ status: "syncing", stage: `Syncing ${provider}…` });
+    if (!opts.continuation || tracker.snapshot.status === "queued") tracker.update({ status: "syncing", stage: `Syncing ${provider}…` });
     const ctx: SyncContext = { ...baseCtx, signal: controller.signal, fetch: fetchFor(controller.signal) };
     const iterator = connector.sync(ctx);
     let result: IteratorResult<SyncPage, { cursor: unknown }>;
@@ -275,6 +295,13 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
       if (result.done) break;
       await writePage(runId, conn, result.value, tracker);
       touch();
+      if (Date.now() >= sliceDeadline) {
+        // The slice's time is up: the page and its checkpoint are written; the next slice
+        // (any process) continues from here. Let the connector clean up.
+        void Promise.resolve(iterator.return?.(undefined as never)).catch(() => undefined);
+        await tracker.flush();
+        return "sliced";
+      }
     }
 
     // Embedding: take the new and changed documents into the local full-text index.
@@ -298,12 +325,13 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
       total_items: Math.max(s.total_items, s.processed_items + s.failed_items),
       stage: `Synced ${formatCount(s.processed_items, "item", "items")}${failedNote}${cappedNote}`,
     });
+    return "finished";
   } catch (thrown) {
     const reason = controller.signal.aborted ? controller.signal.reason : thrown;
     if (reason instanceof ShutdownSignal) {
       // Leave the run resumable from its last checkpoint; the next start picks it up.
       await tracker.flush().catch(() => undefined);
-      return;
+      return "stopped";
     }
     const error = describeError(reason, provider);
     if (error.kind === "cancelled") {
@@ -315,6 +343,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<v
       if (error.kind === "internal") console.error(`[sync] run ${runId} failed unexpectedly:`, thrown);
       await tracker.finish("error", { stage: "Sync failed", error_message: error.message });
     }
+    return "finished";
   } finally {
     clearTimeout(runTimer);
     clearInterval(watchdog);

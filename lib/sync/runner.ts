@@ -5,29 +5,29 @@
 import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { appendEvent, toProgressData } from "@/lib/progress/store";
-import { ProgressTracker } from "@/lib/progress/tracker";
-import { ShutdownSignal, executeRun, limitsFromEnv } from "@/lib/sync/engine";
+import { ShutdownSignal, staleAfterMs } from "@/lib/sync/engine";
 import { SyncError } from "@/lib/sync/errors";
 import { ACTIVE_STATUSES } from "@/lib/sync/types";
+import { MAX_RESUMES, attemptRun, endRun } from "@/lib/sync/attempt";
+import { MemorySlots } from "@/lib/sync/slots";
 
-/** A run whose heartbeat is older than this has lost its process. */
-export const STALE_AFTER_MS = 30_000;
+export { endRun } from "@/lib/sync/attempt";
+
 const SWEEP_EVERY_MS = 15_000;
-/** An interrupted run is resumed at most this many times, then ended as interrupted. */
-const MAX_RESUMES = 3;
-const MAX_CONCURRENT_RUNS = 16;
 
 class InProcessRunner {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   private running = new Map<string, AbortController>();
-  private waiting: string[] = [];
+  /** Run id -> whether its next execution continues a slice. */
+  private waiting = new Map<string, boolean>();
+  private timers = new Set<ReturnType<typeof setTimeout>>();
+  private slots = new MemorySlots();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private shuttingDown = false;
 
-  enqueue(runId: string): void {
-    if (this.shuttingDown || this.running.has(runId) || this.waiting.includes(runId)) return;
-    this.waiting.push(runId);
+  enqueue(runId: string, continuation = false): void {
+    if (this.shuttingDown || this.running.has(runId) || this.waiting.has(runId)) return;
+    this.waiting.set(runId, continuation);
     setImmediate(() => this.drain());
   }
 
@@ -44,17 +44,32 @@ class InProcessRunner {
   }
 
   private drain(): void {
-    while (this.running.size < MAX_CONCURRENT_RUNS && this.waiting.length > 0) {
-      const runId = this.waiting.shift()!;
-      void this.execute(runId);
+    const max = env().SYNC_WORKER_CONCURRENCY;
+    for (const [runId, continuation] of this.waiting) {
+      if (this.running.size >= max) break;
+      this.waiting.delete(runId);
+      void this.execute(runId, continuation);
     }
   }
 
-  private async execute(runId: string): Promise<void> {
+  private later(runId: string, delayMs: number, continuation: boolean): void {
+    if (delayMs <= 0) return this.enqueue(runId, continuation);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.enqueue(runId, continuation);
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private async execute(runId: string, continuation: boolean): Promise<void> {
     const controller = new AbortController();
     this.running.set(runId, controller);
     try {
-      if (await this.claim(runId)) await executeRun(runId, { stop: controller.signal, workerId: this.workerId, limits: limitsFromEnv() });
+      const result = await attemptRun(runId, { workerId: this.workerId, slots: this.slots, stop: controller.signal, continuation });
+      if (result.kind === "again") {
+        this.running.delete(runId);
+        this.later(runId, result.delayMs, result.continuation);
+      }
     } catch (error) {
       console.error(`[runner] run ${runId} crashed`, error);
       await endRun(runId, "error", "The sync stopped on an unexpected problem; please try again.").catch(() => undefined);
@@ -64,27 +79,13 @@ class InProcessRunner {
     }
   }
 
-  /** Takes ownership of a run that nobody (alive) owns. */
-  private async claim(runId: string): Promise<boolean> {
-    const now = new Date();
-    const { count } = await db().syncRun.updateMany({
-      where: {
-        id: runId,
-        finishedAt: null,
-        OR: [{ workerId: null }, { workerId: this.workerId }, { heartbeatAt: { lt: new Date(now.getTime() - STALE_AFTER_MS) } }],
-      },
-      data: { workerId: this.workerId, heartbeatAt: now },
-    });
-    return count === 1;
-  }
-
   /**
    * Finds runs left unfinished by a process that died; resumes or ends each. `atBoot` in
    * the embedded single-process mode: every unfinished run is an orphan, no need to wait
    * for its heartbeat to go stale.
    */
   async recover(atBoot = false): Promise<number> {
-    const staleBefore = new Date(atBoot ? Date.now() : Date.now() - STALE_AFTER_MS);
+    const staleBefore = new Date(atBoot ? Date.now() : Date.now() - staleAfterMs());
     const orphans = await db().syncRun.findMany({
       where: {
         finishedAt: null,
@@ -95,7 +96,7 @@ class InProcessRunner {
     });
     let handled = 0;
     for (const orphan of orphans) {
-      if (this.running.has(orphan.id) || this.waiting.includes(orphan.id) || orphan.workerId === this.workerId) continue;
+      if (this.running.has(orphan.id) || this.waiting.has(orphan.id) || orphan.workerId === this.workerId) continue;
       handled += 1;
       if (orphan.resumeCount >= MAX_RESUMES) {
         await endRun(orphan.id, "error", "The sync was interrupted (the server stopped) several times and could not be resumed. Start it again.");
@@ -125,7 +126,9 @@ class InProcessRunner {
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     if (this.sweeper) clearInterval(this.sweeper);
-    this.waiting = [];
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.waiting.clear();
     for (const controller of this.running.values()) controller.abort(new ShutdownSignal());
     const deadline = Date.now() + 5000;
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -134,14 +137,6 @@ class InProcessRunner {
       .syncRun.updateMany({ where: { workerId: this.workerId, finishedAt: null }, data: { workerId: null, heartbeatAt: new Date(0) } })
       .catch(() => undefined);
   }
-}
-
-/** Ends a run that is not executing anywhere, with a terminal event. */
-export async function endRun(runId: string, status: "error" | "cancelled", message: string): Promise<void> {
-  const run = await db().syncRun.findUnique({ where: { id: runId } });
-  if (!run || run.finishedAt) return;
-  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) => appendEvent(runId, seq, name, data));
-  await tracker.finish(status, status === "cancelled" ? { stage: "Cancelled" } : { stage: "Sync failed", error_message: message });
 }
 
 const globalKey = Symbol.for("2nd-brain.runner");

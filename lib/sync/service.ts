@@ -3,11 +3,13 @@ import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db";
 import type { Viewer } from "@/lib/auth";
 import { ApiError, notFound } from "@/lib/api/errors";
-import { hit } from "@/lib/api/rate-limit";
+import { consume } from "@/lib/api/rate-limit";
 import { env } from "@/lib/env";
 import { toProgressData } from "@/lib/progress/store";
 import { progressBus } from "@/lib/progress/bus";
-import { runner, endRun, STALE_AFTER_MS } from "@/lib/sync/runner";
+import { endRun } from "@/lib/sync/attempt";
+import { staleAfterMs } from "@/lib/sync/engine";
+import { dispatchRun, requestCancel } from "@/lib/sync/queue";
 import { isAvailable, providerLabel } from "@/lib/connectors/registry";
 import { isTerminal, type ConnectorType, type ProgressData } from "@/lib/sync/types";
 
@@ -30,7 +32,7 @@ export async function startOrAttach(viewer: Viewer, type: ConnectorType): Promis
       const claimed = await tx.connection.updateMany({ where: { id: conn.id, activeRunId: null }, data: { activeRunId: syncId } });
       if (claimed.count === 0) return null;
       // Only new runs count against the limit: attaching to a running one is free.
-      if (!hit(`sync-start:${viewer.userId}`, env().SYNC_START_LIMIT_PER_MIN, 60_000).allowed) {
+      if (!(await consume(`sync-start:${viewer.userId}`, env().SYNC_START_LIMIT_PER_MIN, 60_000)).allowed) {
         await tx.connection.updateMany({ where: { id: conn.id, activeRunId: syncId }, data: { activeRunId: null } });
         return "limited" as const;
       }
@@ -64,7 +66,7 @@ export async function startOrAttach(viewer: Viewer, type: ConnectorType): Promis
     }
     if (created !== null) {
       progressBus().publish({ runId: syncId, seq: 1, name: "started", data: created });
-      runner().enqueue(syncId);
+      await queueRun(syncId);
       return { syncId, attached: false };
     }
     const current = await db().connection.findUnique({ where: { id: conn.id }, select: { activeRunId: true } });
@@ -76,6 +78,25 @@ export async function startOrAttach(viewer: Viewer, type: ConnectorType): Promis
     await db().connection.updateMany({ where: { id: conn.id, activeRunId: activeId }, data: { activeRunId: null } });
   }
   throw new ApiError(409, `Another ${label} sync is starting; try again in a moment.`);
+}
+
+/**
+ * Hands a new run to the queue. The run is already recorded: if the queue (Redis) cannot
+ * take it right now, the workers' orphan sweep queues it once Redis is back, so the
+ * start still succeeds and the run says it is waiting.
+ */
+async function queueRun(runId: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the queue did not answer within 3 s")), 3000);
+  });
+  try {
+    await Promise.race([dispatchRun(runId), timeout]);
+  } catch (error) {
+    console.error(`[sync] run ${runId} recorded but not queued yet (${(error as Error).message}); the orphan sweep will queue it`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The viewer's run, or 404 (also for another user's run: no existence leak). */
@@ -93,11 +114,10 @@ export async function cancelSync(viewer: Viewer, syncId: string): Promise<Progre
   const run = await findOwnRun(viewer, syncId);
   if (isTerminal(run.status)) return toProgressData(run);
   await db().syncRun.update({ where: { id: run.id }, data: { cancelRequestedAt: new Date() } });
-  if (!runner().cancelHere(run.id)) {
-    const orphaned = run.workerId === null || Date.now() - run.heartbeatAt.getTime() > STALE_AFTER_MS;
-    // Nobody is executing it (still queued, or its process died): end it here and now.
-    if (orphaned) await endRun(run.id, "cancelled", "Cancelled");
-  }
+  const orphaned = run.workerId === null || Date.now() - run.heartbeatAt.getTime() > staleAfterMs();
+  // Nobody is executing it (still queued, or its process died): end it here and now.
+  if (orphaned) await endRun(run.id, "cancelled", "Cancelled");
+  else await requestCancel(run.id);
   // Give an executing run a moment to record its terminal event, so the answer is final.
   for (let i = 0; i < 100; i += 1) {
     const now = await db().syncRun.findUniqueOrThrow({ where: { id: run.id } });

@@ -1,7 +1,7 @@
 import { auth } from "@/lib/auth";
 import { ApiError, errorResponse, json } from "@/lib/api/errors";
 import { assertSameOrigin } from "@/lib/api/origin";
-import { hit } from "@/lib/api/rate-limit";
+import { consume } from "@/lib/api/rate-limit";
 import { env } from "@/lib/env";
 
 const SIGN_IN_WINDOW_MS = 10 * 60_000;
@@ -16,7 +16,7 @@ async function limitPerAccount(req: Request): Promise<void> {
     return; // Better Auth answers the malformed body itself
   }
   if (typeof email !== "string") return;
-  const r = hit(`signin:${email.trim().toLowerCase()}`, env().SIGNIN_ATTEMPTS_PER_ACCOUNT, SIGN_IN_WINDOW_MS);
+  const r = await consume(`signin:${email.trim().toLowerCase()}`, env().SIGNIN_ATTEMPTS_PER_ACCOUNT, SIGN_IN_WINDOW_MS);
   if (!r.allowed) {
     throw Object.assign(new ApiError(429, `Too many sign-in attempts for this account; try again in ${r.retryAfterS} s.`), {
       retryAfterS: r.retryAfterS,

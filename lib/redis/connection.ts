@@ -1,0 +1,62 @@
+// Redis connections, only when REDIS_URL is set (the embedded default needs none).
+// One shared connection for commands (rate limits, run slots, publishing progress), one
+// for subscriptions (a subscribed connection can do nothing else), and BullMQ opens its
+// own from the same options. A Redis that goes away is retried for ever with backoff; the
+// callers degrade (streams poll the database, see lib/progress/stream.ts).
+import { Redis, type RedisOptions } from "ioredis";
+import { env } from "@/lib/env";
+
+/** The URL without its password, for logs. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "redis://(unparseable REDIS_URL)";
+  }
+}
+
+export function redisOptions(): RedisOptions & { url: string } {
+  const url = env().REDIS_URL;
+  if (!url) throw new Error("REDIS_URL is not set");
+  return {
+    url,
+    // BullMQ requires null here (its blocking commands must never be cut off).
+    maxRetriesPerRequest: null,
+    connectTimeout: 5000,
+    retryStrategy: (times) => Math.min(times * 200, 5000),
+    lazyConnect: false,
+  };
+}
+
+/** A new connection (BullMQ, subscribers); the caller quits it. */
+export function newRedis(name: string): Redis {
+  const { url, ...options } = redisOptions();
+  const client = new Redis(url, { ...options, connectionName: `2nd-brain:${name}` });
+  let reported = false;
+  client.on("error", (error: Error) => {
+    // ioredis retries by itself; say it once per outage, without the URL's password.
+    if (reported) return;
+    reported = true;
+    console.error(`[redis] ${name}: ${error.message} (${redactRedisUrl(url)}); retrying`);
+  });
+  client.on("ready", () => {
+    reported = false;
+  });
+  return client;
+}
+
+const globalKey = Symbol.for("2nd-brain.redis");
+type Holder = { [globalKey]?: Redis };
+
+/** The process's shared command connection. */
+export function redis(): Redis {
+  const holder = globalThis as Holder;
+  holder[globalKey] ??= newRedis("commands");
+  return holder[globalKey];
+}
+
+export function redisEnabled(): boolean {
+  return Boolean(env().REDIS_URL);
+}

@@ -1,0 +1,156 @@
+// Where runs go to execute. Embedded default: this process's runner. With REDIS_URL: a
+// BullMQ queue that `npm run worker` processes (or web servers with SYNC_RUN_IN_WEB=true)
+// take runs from. A run's job id is its run id, so queueing one twice is a no-op.
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { DelayedError, Queue, WaitingError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { newRedis, redis } from "@/lib/redis/connection";
+import { ShutdownSignal, staleAfterMs } from "@/lib/sync/engine";
+import { SyncError } from "@/lib/sync/errors";
+import { attemptRun, endRun } from "@/lib/sync/attempt";
+import { RedisSlots } from "@/lib/sync/slots";
+import { runner } from "@/lib/sync/runner";
+import { ACTIVE_STATUSES } from "@/lib/sync/types";
+
+export const QUEUE_NAME = "sync-runs";
+const CONTROL_CHANNEL = "2b:control";
+const SWEEP_EVERY_MS = 15_000;
+
+interface RunJob {
+  runId: string;
+  /** The next execution continues a slice of the run. */
+  continuation?: boolean;
+}
+
+const globalKey = Symbol.for("2nd-brain.run-queue");
+type Holder = { [globalKey]?: Queue<RunJob> };
+
+function runQueue(): Queue<RunJob> {
+  const holder = globalThis as Holder;
+  holder[globalKey] ??= new Queue<RunJob>(QUEUE_NAME, {
+    connection: newRedis("queue"),
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 1 },
+  });
+  return holder[globalKey];
+}
+
+/** Queues a run for execution (here, or on whichever worker takes it). */
+export async function dispatchRun(runId: string): Promise<void> {
+  if (!env().REDIS_URL) return runner().enqueue(runId);
+  await runQueue().add("run", { runId }, { jobId: runId });
+}
+
+/** Asks whichever process executes the run to stop it now (it ends as cancelled). */
+export async function requestCancel(runId: string): Promise<void> {
+  if (runner().cancelHere(runId)) return;
+  if (env().REDIS_URL) await redis().publish(CONTROL_CHANNEL, JSON.stringify({ cancel: runId })).catch(() => undefined);
+}
+
+/**
+ * Runs whose process is gone without a job in the queue (a worker died between a slice and
+ * its re-queueing, Redis lost its data, a start while Redis was down) are queued again.
+ * Adding an existing job id does nothing, so this never doubles a run.
+ */
+export async function requeueOrphans(): Promise<number> {
+  const orphans = await db().syncRun.findMany({
+    where: { finishedAt: null, status: { in: [...ACTIVE_STATUSES] }, heartbeatAt: { lt: new Date(Date.now() - staleAfterMs()) } },
+    select: { id: true },
+    take: 500,
+  });
+  for (const o of orphans) await dispatchRun(o.id);
+  return orphans.length;
+}
+
+/** A BullMQ worker: executes runs from the queue, `SYNC_WORKER_CONCURRENCY` at once. */
+export class QueueWorker {
+  readonly workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  private worker: Worker<RunJob> | undefined;
+  private control: Redis | undefined;
+  private controllers = new Map<string, AbortController>();
+  private slots = new RedisSlots(staleAfterMs());
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+
+  get active(): number {
+    return this.controllers.size;
+  }
+
+  start(): void {
+    if (this.worker) return;
+    const stale = staleAfterMs();
+    this.worker = new Worker<RunJob>(QUEUE_NAME, (job, token) => this.process(job, token), {
+      connection: newRedis("worker"),
+      concurrency: env().SYNC_WORKER_CONCURRENCY,
+      // A worker that stops renewing (killed) loses its jobs after this long; another
+      // worker's stalled check puts them back in the queue, and they resume from their
+      // checkpoint. The database's heartbeat decides who owns the run.
+      lockDuration: stale,
+      stalledInterval: Math.max(1000, Math.floor(stale / 2)),
+      // The run row counts resumes (attempt.ts MAX_RESUMES); BullMQ must not give up first.
+      maxStalledCount: 1000,
+    });
+    this.worker.on("error", (error) => console.error(`[worker] ${error.message}`));
+    this.control = newRedis("control");
+    this.control.on("message", (_channel: string, message: string) => {
+      try {
+        const { cancel } = JSON.parse(message) as { cancel?: string };
+        if (cancel) this.controllers.get(cancel)?.abort(new SyncError("cancelled", "Cancelled"));
+      } catch {
+        // not ours
+      }
+    });
+    void this.control.subscribe(CONTROL_CHANNEL).catch(() => undefined);
+    const sweep = () => void requeueOrphans().catch((error: Error) => console.error(`[worker] orphan sweep failed: ${error.message}`));
+    sweep();
+    this.sweeper = setInterval(sweep, SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  private async process(job: Job<RunJob>, token?: string): Promise<void> {
+    const { runId } = job.data;
+    const controller = new AbortController();
+    this.controllers.set(runId, controller);
+    try {
+      const result = await attemptRun(runId, { workerId: this.workerId, slots: this.slots, stop: controller.signal, continuation: Boolean(job.data.continuation) });
+      if (result.kind === "done") return;
+      if (result.kind === "again") {
+        if (result.continuation !== Boolean(job.data.continuation)) await job.updateData({ runId, continuation: result.continuation });
+        await job.moveToDelayed(Date.now() + result.delayMs, token);
+        throw new DelayedError();
+      }
+      // Shutting down: straight back into the queue for another worker.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    } catch (error) {
+      if (error instanceof DelayedError || error instanceof WaitingError) throw error;
+      console.error(`[worker] run ${runId} crashed`, error);
+      await endRun(runId, "error", "The sync stopped on an unexpected problem; please try again.").catch(() => undefined);
+    } finally {
+      this.controllers.delete(runId);
+    }
+  }
+
+  /** SIGTERM: checkpoint every run here, hand each back to the queue, stop. Seconds, not minutes. */
+  async shutdown(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    const worker = this.worker;
+    if (!worker) return;
+    // Take no new jobs; stop the running ones at their next await (the engine checkpoints).
+    const closing = worker.close();
+    for (const controller of this.controllers.values()) controller.abort(new ShutdownSignal());
+    const forced = new Promise<void>((resolve) => setTimeout(resolve, 8000).unref());
+    await Promise.race([closing, forced]);
+    await this.control?.quit().catch(() => undefined);
+  }
+}
+
+const workerKey = Symbol.for("2nd-brain.queue-worker");
+type WorkerHolder = { [workerKey]?: QueueWorker };
+
+export function queueWorker(): QueueWorker {
+  const holder = globalThis as WorkerHolder;
+  holder[workerKey] ??= new QueueWorker();
+  return holder[workerKey];
+}
