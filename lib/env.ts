@@ -43,6 +43,8 @@ const schema = z.object({
       }
     }, 'must start with "file:" (SQLite) or "postgres://" (PostgreSQL)'),
   REDIS_URL: optionalString,
+  /** Prefix of every Redis key and channel: deployments (or test runs) sharing one Redis stay apart. */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, "letters, digits, _ . - only (at most 40)").default("2b"),
   /** Where this server can reach itself; the built-in sandboxes are served under it. */
   APP_URL: optionalString,
   SYNC_CONNECT_TIMEOUT_S: seconds(30),

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: build once, then the vitest suites (unit + integration over HTTP), then
-// Playwright in real Chromium, then the integration suites again on PostgreSQL
-// (TEST_DATABASE=postgres; skipped with a message when no PostgreSQL server answers at
-// DATABASE_URL_TEST, default postgres://postgres@127.0.0.1:5432/test). Every stage runs even
+// Playwright in real Chromium, then the integration suites again in the scale-out shape:
+// PostgreSQL (TEST_DATABASE=postgres; DATABASE_URL_TEST, default
+// postgres://postgres@127.0.0.1:5432/test) with Redis (TEST_REDIS=1; REDIS_URL_TEST, default
+// redis://127.0.0.1:6379): runs queued in BullMQ and executed by `npm run worker` processes,
+// progress over Redis pub/sub, plus the multi-process test. Skipped with a message when no
+// PostgreSQL answers; on PostgreSQL alone (no Redis) when Redis does not. Every stage runs even
 // if an earlier one failed, and the last line counts passed and failed tests from the
 // runners' own JSON reports.
 import { spawnSync } from "node:child_process";
@@ -43,14 +46,30 @@ async function postgresReachable() {
     return false;
   }
 }
+const redisUrl = process.env.REDIS_URL_TEST ?? "redis://127.0.0.1:6379";
+async function redisReachable() {
+  const { Redis } = await import("ioredis");
+  const r = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await r.connect();
+    await r.ping();
+    return true;
+  } catch (err) {
+    console.log(`\n(no Redis at ${redisUrl.replace(/\/\/[^@]*@/, "//…@")}: ${err.message}; the PostgreSQL stage runs without it)`);
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
 const pgRun = built && (await postgresReachable());
 if (pgRun) {
+  const withRedis = await redisReachable();
   ok =
     step(
-      "vitest integration on PostgreSQL",
+      withRedis ? "vitest integration on PostgreSQL + Redis (BullMQ workers)" : "vitest integration on PostgreSQL",
       "npx",
       ["vitest", "run", "--project", "integration", "--reporter=default", "--reporter=json", "--outputFile.json=reports/vitest-postgres.json"],
-      { TEST_DATABASE: "postgres" },
+      { TEST_DATABASE: "postgres", ...(withRedis ? { TEST_REDIS: "1" } : {}) },
     ) && ok;
 }
 

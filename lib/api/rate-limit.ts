@@ -2,7 +2,7 @@
 // web instance); `consume` counts in Redis when REDIS_URL is set, so many web instances
 // share one limit, and falls back to this process's count while Redis is unreachable.
 import { env } from "@/lib/env";
-import { redis } from "@/lib/redis/connection";
+import { redis, redisKey } from "@/lib/redis/connection";
 
 const globalKey = Symbol.for("2nd-brain.rate-limits");
 type Holder = { [globalKey]?: Map<string, number[]> };
@@ -53,7 +53,7 @@ export async function consume(key: string, limit: number, windowMs: number): Pro
   const now = Date.now();
   try {
     const member = `${now}-${process.pid}-${(sequence = (sequence + 1) % 1e9)}-${Math.random().toString(36).slice(2, 8)}`;
-    const [allowed, waitMs] = (await redis().eval(SLIDING_WINDOW, 1, `2b:limit:${key}`, now, windowMs, limit, member)) as [number, number];
+    const [allowed, waitMs] = (await redis().eval(SLIDING_WINDOW, 1, redisKey(`limit:${key}`), now, windowMs, limit, member)) as [number, number];
     return allowed === 1 ? { allowed: true, retryAfterS: 0 } : { allowed: false, retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)) };
   } catch {
     return hit(key, limit, windowMs);

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Redis } from "ioredis";
 import { env } from "@/lib/env";
-import { newRedis, redis } from "@/lib/redis/connection";
+import { newRedis, redis, redisKey } from "@/lib/redis/connection";
 
 export interface BusEvent {
   runId: string;
@@ -38,7 +38,6 @@ export class InProcessBus implements ProgressBus {
   }
 }
 
-const CHANNEL_PREFIX = "2b:progress:";
 
 /**
  * Local listeners hear this process's events at once (no round trip); other processes'
@@ -49,6 +48,7 @@ export class RedisBus implements ProgressBus {
   private local = new InProcessBus();
   private readonly instance = randomUUID();
   private subscriber: Redis | undefined;
+  private readonly prefix = redisKey("progress:");
 
   constructor(
     private readonly publisher: () => Redis = redis,
@@ -59,19 +59,19 @@ export class RedisBus implements ProgressBus {
     this.local.publish(event);
     const message = JSON.stringify({ from: this.instance, ...event });
     // Losing a wake-up costs a stream at most its poll interval; never the event.
-    this.publisher().publish(CHANNEL_PREFIX + event.runId, message).catch(() => undefined);
+    this.publisher().publish(this.prefix + event.runId, message).catch(() => undefined);
   }
 
   subscribe(runId: string, listener: (event: BusEvent) => void): () => void {
     const first = this.local.listenerCount(runId) === 0;
     const off = this.local.subscribe(runId, listener);
-    if (first) this.sub().subscribe(CHANNEL_PREFIX + runId).catch(() => undefined);
+    if (first) this.sub().subscribe(this.prefix + runId).catch(() => undefined);
     let done = false;
     return () => {
       if (done) return;
       done = true;
       off();
-      if (this.local.listenerCount(runId) === 0) this.sub().unsubscribe(CHANNEL_PREFIX + runId).catch(() => undefined);
+      if (this.local.listenerCount(runId) === 0) this.sub().unsubscribe(this.prefix + runId).catch(() => undefined);
     };
   }
 
@@ -89,7 +89,7 @@ export class RedisBus implements ProgressBus {
     if (this.subscriber) return this.subscriber;
     const sub = this.makeSubscriber();
     sub.on("message", (channel: string, message: string) => {
-      if (!channel.startsWith(CHANNEL_PREFIX)) return;
+      if (!channel.startsWith(this.prefix)) return;
       let parsed: BusEvent & { from?: string };
       try {
         parsed = JSON.parse(message) as BusEvent & { from?: string };

@@ -57,6 +57,11 @@ export function redis(): Redis {
   return holder[globalKey];
 }
 
+/** A key or channel name in this deployment's namespace (REDIS_PREFIX). */
+export function redisKey(name: string): string {
+  return `${env().REDIS_PREFIX}:${name}`;
+}
+
 export function redisEnabled(): boolean {
   return Boolean(env().REDIS_URL);
 }

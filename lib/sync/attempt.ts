@@ -21,7 +21,11 @@ export type AttemptResult =
   /** The process is stopping: the run was handed back, resumable from its checkpoint. */
   | { kind: "handed_back" };
 
-type Claim = "claimed" | "taken_over" | "busy" | "finished";
+/**
+ * claimed: nobody had it. resumed: a process handed it back when it stopped (SIGTERM).
+ * taken_over: its process died (stale heartbeat). busy: someone alive has it.
+ */
+type Claim = "claimed" | "resumed" | "taken_over" | "busy" | "finished";
 
 /**
  * Takes a run that nobody alive owns. A run owned by another process whose heartbeat went
@@ -39,7 +43,8 @@ export async function claimRun(runId: string, workerId: string): Promise<Claim> 
     data: { workerId, heartbeatAt: now, ...(free ? {} : { resumeCount: { increment: 1 } }) },
   });
   if (count === 0) return "busy";
-  return free ? "claimed" : "taken_over";
+  if (!free) return "taken_over";
+  return run.heartbeatAt.getTime() === 0 ? "resumed" : "claimed";
 }
 
 /**
@@ -120,8 +125,9 @@ export async function attemptRun(runId: string, opts: AttemptOptions): Promise<A
       limits: limitsFromEnv(),
       connector: opts.connector,
       sliceMs: env().SYNC_SLICE_S ? env().SYNC_SLICE_S! * 1000 : undefined,
-      // After a takeover the user should read "Resuming after an interruption".
+      // After a takeover or a hand-back the user should read "Resuming after an interruption".
       continuation: opts.continuation && claim === "claimed",
+      resumed: claim !== "claimed",
     });
   } finally {
     clearInterval(renew);
@@ -130,6 +136,7 @@ export async function attemptRun(runId: string, opts: AttemptOptions): Promise<A
   if (outcome === "finished") return { kind: "done" };
   if (outcome === "sliced") {
     await handBack(runId, workerId, false);
+    console.log(`[sync] run ${runId}: slice ended at a checkpoint; queued for the next slice`);
     return { kind: "again", delayMs: 0, continuation: true };
   }
   if (opts.stop.aborted) {

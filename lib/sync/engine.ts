@@ -98,6 +98,8 @@ export interface ExecuteOptions {
   sliceMs?: number;
   /** This execution continues a slice of the same run: no "continuing" words, no status flicker. */
   continuation?: boolean;
+  /** The run's previous process stopped or died mid-run (not a new run carrying a checkpoint). */
+  resumed?: boolean;
 }
 
 /**
@@ -203,7 +205,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
         failed_items: saved.failed,
         total_items: saved.total,
         stage:
-          run.resumeCount > 0
+          opts.resumed || run.resumeCount > 0
             ? `Resuming after an interruption (${formatCount(saved.processed, "item", "items")} already synced)…`
             : `Continuing where the last sync stopped (${formatCount(saved.processed, "item", "items")} already synced)…`,
       });

@@ -7,7 +7,7 @@ import { DelayedError, Queue, WaitingError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { newRedis, redis } from "@/lib/redis/connection";
+import { newRedis, redis, redisKey } from "@/lib/redis/connection";
 import { ShutdownSignal, staleAfterMs } from "@/lib/sync/engine";
 import { SyncError } from "@/lib/sync/errors";
 import { attemptRun, endRun } from "@/lib/sync/attempt";
@@ -16,7 +16,6 @@ import { runner } from "@/lib/sync/runner";
 import { ACTIVE_STATUSES } from "@/lib/sync/types";
 
 export const QUEUE_NAME = "sync-runs";
-const CONTROL_CHANNEL = "2b:control";
 const SWEEP_EVERY_MS = 15_000;
 
 interface RunJob {
@@ -32,6 +31,7 @@ function runQueue(): Queue<RunJob> {
   const holder = globalThis as Holder;
   holder[globalKey] ??= new Queue<RunJob>(QUEUE_NAME, {
     connection: newRedis("queue"),
+    prefix: redisKey("bull"),
     defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 1 },
   });
   return holder[globalKey];
@@ -46,7 +46,7 @@ export async function dispatchRun(runId: string): Promise<void> {
 /** Asks whichever process executes the run to stop it now (it ends as cancelled). */
 export async function requestCancel(runId: string): Promise<void> {
   if (runner().cancelHere(runId)) return;
-  if (env().REDIS_URL) await redis().publish(CONTROL_CHANNEL, JSON.stringify({ cancel: runId })).catch(() => undefined);
+  if (env().REDIS_URL) await redis().publish(redisKey("control"), JSON.stringify({ cancel: runId })).catch(() => undefined);
 }
 
 /**
@@ -82,6 +82,7 @@ export class QueueWorker {
     const stale = staleAfterMs();
     this.worker = new Worker<RunJob>(QUEUE_NAME, (job, token) => this.process(job, token), {
       connection: newRedis("worker"),
+      prefix: redisKey("bull"),
       concurrency: env().SYNC_WORKER_CONCURRENCY,
       // A worker that stops renewing (killed) loses its jobs after this long; another
       // worker's stalled check puts them back in the queue, and they resume from their
@@ -101,7 +102,7 @@ export class QueueWorker {
         // not ours
       }
     });
-    void this.control.subscribe(CONTROL_CHANNEL).catch(() => undefined);
+    void this.control.subscribe(redisKey("control")).catch(() => undefined);
     const sweep = () => void requeueOrphans().catch((error: Error) => console.error(`[worker] orphan sweep failed: ${error.message}`));
     sweep();
     this.sweeper = setInterval(sweep, SWEEP_EVERY_MS);

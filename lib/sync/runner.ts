@@ -92,12 +92,17 @@ class InProcessRunner {
         status: { in: [...ACTIVE_STATUSES] },
         heartbeatAt: { lt: staleBefore },
       },
-      select: { id: true, resumeCount: true, workerId: true },
+      select: { id: true, resumeCount: true, workerId: true, heartbeatAt: true },
     });
     let handled = 0;
     for (const orphan of orphans) {
       if (this.running.has(orphan.id) || this.waiting.has(orphan.id) || orphan.workerId === this.workerId) continue;
       handled += 1;
+      // Handed back by a process that stopped cleanly: not a crash, nothing to count.
+      if (orphan.workerId === null && orphan.heartbeatAt.getTime() === 0) {
+        this.enqueue(orphan.id);
+        continue;
+      }
       if (orphan.resumeCount >= MAX_RESUMES) {
         await endRun(orphan.id, "error", "The sync was interrupted (the server stopped) several times and could not be resumed. Start it again.");
         continue;

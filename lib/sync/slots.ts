@@ -3,7 +3,7 @@
 // process. A slot is a lease: it expires unless renewed, so a worker killed mid-run cannot
 // hold its slots for ever.
 import { env } from "@/lib/env";
-import { redis } from "@/lib/redis/connection";
+import { redis, redisKey } from "@/lib/redis/connection";
 
 export interface SlotKey {
   key: string;
@@ -72,14 +72,14 @@ export class RedisSlots implements RunSlots {
   constructor(private readonly leaseMs: number) {}
 
   async acquire(runId: string, keys: SlotKey[]): Promise<boolean> {
-    const names = keys.map((k) => `2b:slots:${k.key}`);
+    const names = keys.map((k) => redisKey(`slots:${k.key}`));
     const result = await redis().eval(ACQUIRE, names.length, ...names, Date.now(), this.leaseMs, runId, ...keys.map((k) => k.limit));
     return result === 1;
   }
 
   async release(runId: string, keys: SlotKey[]): Promise<void> {
     const pipeline = redis().pipeline();
-    for (const k of keys) pipeline.zrem(`2b:slots:${k.key}`, runId);
+    for (const k of keys) pipeline.zrem(redisKey(`slots:${k.key}`), runId);
     await pipeline.exec();
   }
 }

@@ -57,6 +57,19 @@ export class TestUser {
     return new TestUser(baseUrl, email, cookie);
   }
 
+  /** The same signed-in user talking to another instance of the app. */
+  at(baseUrl: string): TestUser {
+    return new TestUser(baseUrl, this.email, this.cookie);
+  }
+
+  /** The session cookie as name/value pairs (to hand to a browser). */
+  cookies(): { name: string; value: string }[] {
+    return this.cookie.split("; ").map((pair) => {
+      const i = pair.indexOf("=");
+      return { name: pair.slice(0, i), value: pair.slice(i + 1) };
+    });
+  }
+
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     // The session cookie, plus any the caller adds (e.g. an OAuth state cookie).

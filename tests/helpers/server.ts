@@ -1,5 +1,6 @@
 // Starts the real built app (`node scripts/start.mjs --no-build`) on a free loopback port.
 import { execSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { createServer } from "node:net";
 
@@ -27,12 +28,79 @@ export const TEST_SETTINGS = {
 
 export const TEST_APP_SECRET = "integration-test-secret-0123456789abcdef";
 
+/**
+ * TEST_REDIS=1: the scale-out shape. The web server queues runs in Redis (BullMQ) and a
+ * separate `npm run worker` process executes them; progress crosses over Redis pub/sub.
+ */
+export function useRedis(): boolean {
+  return process.env.TEST_REDIS === "1";
+}
+
+export function testRedisUrl(): string {
+  return process.env.REDIS_URL_TEST ?? "redis://127.0.0.1:6379";
+}
+
+/** Redis settings for an app on `databaseUrl`: one key namespace per database. */
+export function redisSettings(databaseUrl: string): Record<string, string> {
+  return {
+    REDIS_URL: testRedisUrl(),
+    REDIS_PREFIX: `it-${createHash("sha256").update(databaseUrl).digest("hex").slice(0, 12)}`,
+    SYNC_RUN_IN_WEB: "false",
+    // Killed workers' runs come back within seconds, not the production 30.
+    SYNC_STALE_AFTER_S: "6",
+  };
+}
+
+export interface RunningWorker {
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `npm run worker` (tsx scripts/worker.ts) with the given settings; resolves once it takes runs. */
+export async function startWorker(env: Record<string, string>, logFile?: string): Promise<RunningWorker> {
+  const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/worker.ts"], {
+    env: { ...process.env, ...TEST_SETTINGS, APP_SECRET: TEST_APP_SECRET, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const record = (d: Buffer) => {
+    output += d.toString();
+    if (logFile) appendFileSync(logFile, d);
+  };
+  child.stdout?.on("data", record);
+  child.stderr?.on("data", record);
+  const deadline = Date.now() + 60_000;
+  while (!output.includes("taking sync runs")) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`worker did not start within 60 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    child,
+    output: () => output,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (signal === "SIGKILL") killTree(child.pid!);
+      else child.kill(signal);
+      const timer = setTimeout(() => killTree(child.pid!), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 export interface RunningServer {
   baseUrl: string;
   port: number;
   child: ChildProcess;
+  /** TEST_REDIS=1: the worker started with this server (stopped with it). */
+  worker?: RunningWorker;
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the web server only, leaving its worker running. */
+  stopWeb?(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export async function startServer(opts: {
@@ -44,16 +112,17 @@ export async function startServer(opts: {
 }): Promise<RunningServer> {
   const port = opts.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
+  const settings: Record<string, string> = {
+    ...TEST_SETTINGS,
+    ...(useRedis() ? redisSettings(opts.databaseUrl) : {}),
+    PORT: String(port),
+    DATABASE_URL: opts.databaseUrl,
+    APP_SECRET: TEST_APP_SECRET,
+    APP_URL: baseUrl,
+    ...opts.env,
+  };
   const child = spawn(process.execPath, ["scripts/start.mjs", "--no-build"], {
-    env: {
-      ...process.env,
-      ...TEST_SETTINGS,
-      PORT: String(port),
-      DATABASE_URL: opts.databaseUrl,
-      APP_SECRET: TEST_APP_SECRET,
-      APP_URL: baseUrl,
-      ...opts.env,
-    },
+    env: { ...process.env, ...settings },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -76,20 +145,28 @@ export async function startServer(opts: {
     await new Promise((r) => setTimeout(r, 200));
   }
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // The worker comes and goes with its server: a SIGKILL of "the server" kills the machine.
+  const worker = settings.REDIS_URL && settings.SYNC_RUN_IN_WEB === "false" ? await startWorker(settings, opts.logFile) : undefined;
+  const stopWeb = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // start.mjs forwards SIGTERM/SIGINT to next; SIGKILL must reach the server itself.
+    if (signal === "SIGKILL") killTree(child.pid!);
+    else child.kill(signal);
+    const timer = setTimeout(() => killTree(child.pid!), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
   return {
     baseUrl,
     port,
     child,
-    output: () => output,
+    worker,
+    output: () => output + (worker ? worker.output() : ""),
     async stop(signal: NodeJS.Signals = "SIGTERM") {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      // start.mjs forwards SIGTERM/SIGINT to next; SIGKILL must reach the server itself.
-      if (signal === "SIGKILL") killTree(child.pid!);
-      else child.kill(signal);
-      const timer = setTimeout(() => killTree(child.pid!), 10_000);
-      await exited;
-      clearTimeout(timer);
+      await worker?.stop(signal);
+      await stopWeb(signal);
     },
+    stopWeb,
   };
 }
 
