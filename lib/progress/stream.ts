@@ -1,9 +1,18 @@
-// Tails a run's persisted event log as Server-Sent Events. The stream holds nothing but a
-// cursor: events come from the bus when contiguous, from the database otherwise (replay
-// after Last-Event-ID, gaps, a missed wake-up), so any instance can serve any run.
+// Tails a run's persisted event log as Server-Sent Events.
+//
+// One hub per run and process fans the events out to every stream of that run open here: it
+// holds the one bus subscription, makes the one database read when the bus left a gap (or was
+// silent for pollMs: a missed wake-up, or a run executing in another process without Redis),
+// and encodes each event once into bytes that every stream enqueues as they are. It keeps the
+// last RING_SIZE events, so a stream that joins late or reconnects with a recent Last-Event-ID
+// catches up from memory; an older Last-Event-ID is replayed from the database by that stream
+// alone, which then joins the live feed. Every stream still holds its own cursor (the seq it
+// sent last): nothing is sent twice or skipped, whatever order things happen in. The database
+// log stays the source of truth, so any instance can serve any run.
 import { db } from "@/lib/db";
+import type { SyncRun } from "@/lib/generated/prisma/client";
 import { progressBus, type BusEvent } from "@/lib/progress/bus";
-import { eventsAfter, toProgressData } from "@/lib/progress/store";
+import { toProgressData } from "@/lib/progress/store";
 import { PING, PING_INTERVAL_MS, formatEvent, formatRetry } from "@/lib/progress/sse";
 import { TERMINAL_STATUSES, isTerminal } from "@/lib/sync/types";
 
@@ -12,117 +21,310 @@ export interface StreamOptions {
   /** Replay every event after this seq; null = start with the current state. */
   after: number | null;
   signal: AbortSignal;
+  /** The run row as the route just read it (saves a read); absent: read here. */
+  run?: Pick<SyncRun, "id" | "lastSeq" | "status"> & Partial<SyncRun>;
   pingMs?: number;
   /** Re-reads the log this often even without a wake-up (a missed one costs at most this). */
   pollMs?: number;
 }
 
 const TERMINAL_NAMES = new Set<string>(TERMINAL_STATUSES);
+const RING_SIZE = 512;
+const READ_BATCH = 500;
+const encoder = new TextEncoder();
+const PING_BYTES = encoder.encode(PING);
+const RETRY_BYTES = encoder.encode(formatRetry());
+
+interface EventRow {
+  seq: number;
+  name: string;
+  data: string;
+}
+
+/** The stored events after `afterSeq`, oldest first, with the JSON as stored (the bus sends the same string). */
+async function readEvents(runId: string, afterSeq: number, limit = READ_BATCH): Promise<EventRow[]> {
+  return db().syncEvent.findMany({
+    where: { runId, seq: { gt: afterSeq } },
+    orderBy: { seq: "asc" },
+    take: limit,
+    select: { seq: true, name: true, data: true },
+  });
+}
+
+function encodeEvent(e: EventRow): Uint8Array {
+  return encoder.encode(formatEvent({ id: e.seq, event: e.name, data: e.data }));
+}
+
+interface Subscriber {
+  /** The seq this stream sent last. */
+  cursor: number;
+  /** Reading its own replay from the database: the hub does not write to it meanwhile. */
+  catchingUp: boolean;
+  lastWrite: number;
+  pingMs: number;
+  write(bytes: Uint8Array): void;
+  /** Ends the stream (after its terminal event). */
+  finish(): void;
+  fail(error: unknown): void;
+  closed(): boolean;
+}
+
+interface RingEntry {
+  seq: number;
+  bytes: Uint8Array;
+  terminal: boolean;
+}
+
+class RunHub {
+  /** Highest seq the hub has, with every one before it (-1: not known yet). */
+  cursor = -1;
+  private ring: RingEntry[] = [];
+  readonly subs = new Set<Subscriber>();
+  private unsubscribe: () => void;
+  private reading = false;
+  private readAgain = false;
+  private lastAccept = Date.now();
+  private pollTimer: ReturnType<typeof setInterval>;
+  private pingTimer: ReturnType<typeof setInterval>;
+  private disposed = false;
+
+  constructor(
+    readonly runId: string,
+    pollMs: number,
+    pingMs: number,
+    private readonly onDispose: () => void,
+  ) {
+    this.unsubscribe = progressBus().subscribe(runId, (e) => this.onBus(e));
+    this.pollTimer = setInterval(() => {
+      if (Date.now() - this.lastAccept >= pollMs) this.refill();
+    }, pollMs);
+    // A write at least every pingMs on every stream: checked every third of it.
+    const tick = Math.max(10, Math.floor(pingMs / 3));
+    this.pingTimer = setInterval(() => this.ping(), tick);
+    this.pollTimer.unref?.();
+    this.pingTimer.unref?.();
+  }
+
+  /** `known`: a seq the joiner knows exists (the run's lastSeq it read). */
+  join(sub: Subscriber, known: number): void {
+    this.subs.add(sub);
+    if (this.cursor < 0) {
+      // New hub: from what the joiner read; anything recorded before the bus subscription
+      // is read once from the database (and every later gap the same way).
+      this.cursor = known;
+      this.refill();
+    } else if (known > this.cursor) {
+      this.refill();
+    }
+    this.catchUp(sub);
+  }
+
+  leave(sub: Subscriber): void {
+    this.subs.delete(sub);
+    if (this.subs.size === 0) this.dispose();
+  }
+
+  private dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.unsubscribe();
+    clearInterval(this.pollTimer);
+    clearInterval(this.pingTimer);
+    this.onDispose();
+  }
+
+  private onBus(e: BusEvent): void {
+    if (e.seq <= this.cursor) return;
+    if (e.seq === this.cursor + 1) this.accept(e);
+    else this.refill(); // a gap: the database has what is missing
+  }
+
+  private accept(e: EventRow): void {
+    if (e.seq !== this.cursor + 1) return;
+    const entry: RingEntry = { seq: e.seq, bytes: encodeEvent(e), terminal: TERMINAL_NAMES.has(e.name) };
+    this.ring.push(entry);
+    if (this.ring.length > RING_SIZE) this.ring.splice(0, this.ring.length - RING_SIZE);
+    this.cursor = e.seq;
+    this.lastAccept = Date.now();
+    for (const sub of this.subs) {
+      if (sub.catchingUp || sub.closed()) continue;
+      if (sub.cursor === e.seq - 1) {
+        sub.write(entry.bytes);
+        sub.cursor = e.seq;
+        if (entry.terminal) sub.finish();
+      } else if (sub.cursor < e.seq - 1) {
+        this.catchUp(sub);
+      }
+    }
+  }
+
+  /** Reads what the hub is missing from the database (one read at a time for all streams). */
+  refill(): void {
+    if (this.disposed) return;
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = true;
+    void (async () => {
+      try {
+        do {
+          this.readAgain = false;
+          for (;;) {
+            const rows = await readEvents(this.runId, this.cursor);
+            for (const r of rows) this.accept(r);
+            if (rows.length < READ_BATCH || this.disposed) break;
+          }
+        } while (this.readAgain && !this.disposed);
+      } catch (error) {
+        // The next poll (or wake-up) tries again; the streams stay open meanwhile.
+        console.error("[stream] reading progress events failed", error);
+      } finally {
+        this.reading = false;
+      }
+    })();
+  }
+
+  /** Brings one stream up to the hub: from the ring when it reaches back far enough, else from the database. */
+  catchUp(sub: Subscriber): void {
+    if (sub.catchingUp) return;
+    sub.catchingUp = true;
+    void (async () => {
+      try {
+        for (;;) {
+          if (sub.closed()) return;
+          if (sub.cursor >= this.cursor) return;
+          const first = this.ring[0];
+          if (first && first.seq <= sub.cursor + 1) {
+            for (const e of this.ring) {
+              if (e.seq <= sub.cursor) continue;
+              sub.write(e.bytes);
+              sub.cursor = e.seq;
+              if (e.terminal) return sub.finish();
+            }
+            return;
+          }
+          const rows = await readEvents(this.runId, sub.cursor);
+          if (rows.length === 0) return;
+          for (const r of rows) {
+            if (sub.closed()) return;
+            if (r.seq !== sub.cursor + 1) break;
+            sub.write(encodeEvent(r));
+            sub.cursor = r.seq;
+            if (TERMINAL_NAMES.has(r.name)) return sub.finish();
+          }
+        }
+      } catch (error) {
+        sub.fail(error);
+      } finally {
+        sub.catchingUp = false;
+      }
+    })();
+  }
+
+  private ping(): void {
+    const now = Date.now();
+    for (const sub of this.subs) {
+      if (sub.closed()) continue;
+      if (now - sub.lastWrite >= (sub.pingMs * 2) / 3) sub.write(PING_BYTES);
+    }
+  }
+}
+
+const hubsKey = Symbol.for("2nd-brain.progress-hubs");
+type Holder = { [hubsKey]?: Map<string, RunHub> };
+
+function hubFor(runId: string, pollMs: number, pingMs: number): RunHub {
+  const holder = globalThis as Holder;
+  const hubs = (holder[hubsKey] ??= new Map());
+  let hub = hubs.get(runId);
+  if (!hub) {
+    const created: RunHub = new RunHub(runId, pollMs, pingMs, () => {
+      if (hubs.get(runId) === created) hubs.delete(runId);
+    });
+    hubs.set(runId, created);
+    hub = created;
+  }
+  return hub;
+}
+
+/** Streams open in this process, per run (diagnostics and tests). */
+export function openStreams(runId: string): number {
+  return (globalThis as Holder)[hubsKey]?.get(runId)?.subs.size ?? 0;
+}
 
 export function progressStream(opts: StreamOptions): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
   const pingMs = opts.pingMs ?? PING_INTERVAL_MS;
   const pollMs = opts.pollMs ?? 5000;
-  let cursor = opts.after ?? 0;
   let closed = false;
-  let pending: BusEvent[] = [];
-  let wake: (() => void) | undefined;
-  let unsubscribe: (() => void) | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let hub: RunHub | undefined;
+  let sub: Subscriber | undefined;
 
   const cleanup = () => {
     if (closed) return;
     closed = true;
-    unsubscribe?.();
-    if (timer) clearTimeout(timer);
-    opts.signal.removeEventListener("abort", onAbort);
-    wake?.();
+    opts.signal.removeEventListener("abort", cleanup);
+    if (hub && sub) hub.leave(sub);
   };
-  const onAbort = () => cleanup();
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      const send = (text: string) => {
-        if (!closed) controller.enqueue(encoder.encode(text));
+      const write = (bytes: Uint8Array) => {
+        if (closed) return;
+        try {
+          controller.enqueue(bytes);
+          if (sub) sub.lastWrite = Date.now();
+        } catch {
+          cleanup();
+        }
       };
       const finish = () => {
         if (closed) return;
         cleanup();
-        controller.close();
-      };
-      opts.signal.addEventListener("abort", onAbort, { once: true });
-      if (opts.signal.aborted) return cleanup();
-      // Subscribe before reading, so nothing recorded in between is missed.
-      unsubscribe = progressBus().subscribe(opts.runId, (event) => {
-        pending.push(event);
-        wake?.();
-      });
-      send(formatRetry());
-
-      const sleep = (ms: number) =>
-        new Promise<void>((resolve) => {
-          wake = resolve;
-          timer = setTimeout(resolve, ms);
-        }).finally(() => {
-          wake = undefined;
-          if (timer) clearTimeout(timer);
-          timer = undefined;
-        });
-
-      const loop = async () => {
-        if (opts.after === null) {
-          const run = await db().syncRun.findUnique({ where: { id: opts.runId } });
-          if (!run) return finish();
-          const data = toProgressData(run);
-          const name = isTerminal(data.status) ? data.status : run.lastSeq <= 1 ? "started" : "progress";
-          cursor = run.lastSeq;
-          send(formatEvent({ id: run.lastSeq, event: name, data: JSON.stringify(data) }));
-          if (isTerminal(data.status)) return finish();
-        } else {
-          // Resuming after the terminal event: there is nothing more to send.
-          const run = await db().syncRun.findUnique({ where: { id: opts.runId }, select: { status: true, lastSeq: true } });
-          if (!run || (isTerminal(run.status) && run.lastSeq <= cursor)) return finish();
-        }
-        let lastWrite = Date.now();
-        while (!closed) {
-          const fromBus = pending;
-          pending = [];
-          let sentTerminal = false;
-          let gap = false;
-          for (const e of fromBus) {
-            if (e.seq <= cursor) continue;
-            if (e.seq !== cursor + 1) {
-              gap = true;
-              break;
-            }
-            send(formatEvent({ id: e.seq, event: e.name, data: e.data }));
-            cursor = e.seq;
-            lastWrite = Date.now();
-            if (TERMINAL_NAMES.has(e.name)) sentTerminal = true;
-          }
-          if (gap || fromBus.length === 0) {
-            for (const e of await eventsAfter(opts.runId, cursor)) {
-              send(formatEvent({ id: e.seq, event: e.name, data: JSON.stringify(e.data) }));
-              cursor = e.seq;
-              lastWrite = Date.now();
-              if (TERMINAL_NAMES.has(e.name)) sentTerminal = true;
-            }
-          }
-          if (sentTerminal) return finish();
-          if (closed) return;
-          if (Date.now() - lastWrite >= pingMs) {
-            send(PING);
-            lastWrite = Date.now();
-          }
-          if (pending.length === 0) await sleep(Math.min(pollMs, Math.max(10, pingMs - (Date.now() - lastWrite))));
+        try {
+          controller.close();
+        } catch {
+          // already closed by the reader
         }
       };
-      loop().catch((error: unknown) => {
+      const fail = (error: unknown) => {
         if (closed) return;
         console.error("[stream] progress stream failed", error);
         cleanup();
-        controller.error(error);
-      });
+        try {
+          controller.error(error);
+        } catch {
+          // already closed
+        }
+      };
+      opts.signal.addEventListener("abort", cleanup, { once: true });
+      if (opts.signal.aborted) return cleanup();
+      write(RETRY_BYTES);
+
+      const begin = async () => {
+        const run =
+          opts.run && (opts.after !== null || opts.run.startedAt !== undefined)
+            ? opts.run
+            : await db().syncRun.findUnique({ where: { id: opts.runId } });
+        if (closed) return;
+        if (!run) return finish();
+        let cursor: number;
+        if (opts.after === null) {
+          const data = toProgressData(run as SyncRun);
+          const name = isTerminal(data.status) ? data.status : run.lastSeq <= 1 ? "started" : "progress";
+          write(encoder.encode(formatEvent({ id: run.lastSeq, event: name, data: JSON.stringify(data) })));
+          if (isTerminal(data.status)) return finish();
+          cursor = run.lastSeq;
+        } else {
+          cursor = opts.after;
+          // Resuming after the terminal event: there is nothing more to send.
+          if (isTerminal(run.status) && run.lastSeq <= cursor) return finish();
+        }
+        sub = { cursor, catchingUp: false, lastWrite: Date.now(), pingMs, write, finish, fail, closed: () => closed };
+        hub = hubFor(opts.runId, pollMs, pingMs);
+        hub.join(sub, run.lastSeq);
+      };
+      begin().catch(fail);
     },
     cancel() {
       cleanup();

@@ -16,6 +16,6 @@ export const GET = withViewer(syncParams, async ({ req, viewer, params }) => {
   if (last.kind === "valid" && last.seq > run.lastSeq) {
     throw new ApiError(400, `Last-Event-ID ${last.seq} is ahead of this sync's last event (${run.lastSeq}); reconnect without it.`);
   }
-  const body = progressStream({ runId: run.id, after: last.kind === "valid" ? last.seq : null, signal: req.signal });
+  const body = progressStream({ runId: run.id, after: last.kind === "valid" ? last.seq : null, signal: req.signal, run });
   return new Response(body, { status: 200, headers: SSE_HEADERS });
 });
