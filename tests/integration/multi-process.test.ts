@@ -160,3 +160,59 @@ describe.skipIf(!(usePostgres() && useRedis()))("two web instances and two worke
     expect(proxy.counts()[backendB]).toBeGreaterThan(0);
   });
 });
+
+describe.skipIf(!(usePostgres() && useRedis()))("a worker stopped with SIGTERM (PostgreSQL + Redis)", () => {
+  it("hands its run back to the queue and exits within seconds; another worker continues it at once", { timeout: 180_000 }, async () => {
+    const url = await createPgDatabase();
+    const env = { ...redisSettings(url), SYNC_STALE_AFTER_S: "30" };
+    const one = await startServer({ databaseUrl: url, env });
+    servers.push(one);
+    // A second worker for the same deployment (same database and Redis prefix).
+    const two = await startServer({ databaseUrl: url, env });
+    servers.push(two);
+    try {
+      const user = await TestUser.signUp(one.baseUrl);
+      await user.connectSandbox("github", { items: 600, latency_ms: 300, fault: "none" });
+      const { syncId } = await user.startSync("github");
+      const owner = await until("the run to be executing", async () => {
+        const [run] = await queryDb<{ worker_id: string | null; processed_items: number }>(
+          url,
+          `SELECT "workerId" AS worker_id, "processedItems" AS processed_items FROM sync_run WHERE id = ?`,
+          syncId,
+        );
+        return run?.worker_id && run.processed_items >= 100 ? run.worker_id : null;
+      });
+      const workers = [one.worker!, two.worker!];
+      const leaving = workers.find((w) => w.output().includes(`[worker] ${owner}:`))!;
+      expect(leaving).toBeDefined();
+      const t0 = Date.now();
+      await leaving.stop("SIGTERM");
+      const exitMs = Date.now() - t0;
+      // "Within seconds": well inside the 15 s after which the helper would SIGKILL it.
+      expect(exitMs).toBeLessThan(10_000);
+      expect(leaving.output()).toMatch(/SIGTERM: handing 1 run\(s\) back to the queue/);
+
+      // Not after the 30 s stale window: the hand-back put the job straight back in the queue.
+      const next = await until(
+        "the other worker to pick the run up",
+        async () => {
+          const [run] = await queryDb<{ worker_id: string | null }>(url, `SELECT "workerId" AS worker_id FROM sync_run WHERE id = ?`, syncId);
+          return run?.worker_id && run.worker_id !== owner ? run.worker_id : null;
+        },
+        20_000,
+      );
+      expect(next).not.toBe(owner);
+      const end = await user.waitForTerminal(syncId, 90_000);
+      expect(end).toMatchObject({ status: "complete", processed_items: 600, total_items: 600 });
+      const [docs] = await queryDb<{ n: string; distinct_ids: string }>(url, `SELECT COUNT(*) AS n, COUNT(DISTINCT "externalId") AS distinct_ids FROM document`);
+      expect([Number(docs!.n), Number(docs!.distinct_ids)]).toEqual([600, 600]);
+      const log = await user.stream(syncId, { lastEventId: "0" });
+      expect(log.events.map((e) => Number(e.id))).toEqual(Array.from({ length: log.events.length }, (_, i) => i + 1));
+      expect(log.events.some((e) => /Resuming after an interruption/.test(e.data.stage))).toBe(true);
+    } finally {
+      await one.stop("SIGKILL");
+      await two.stop("SIGKILL");
+      await dropPgDatabase(url);
+    }
+  });
+});
