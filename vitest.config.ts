@@ -3,6 +3,10 @@ import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
+// The resilience suite (`npm run test:chaos`, tests/chaos) is slow and starts many servers: it
+// only joins when asked for (TEST_CHAOS=1 or `--project chaos`), never a plain `vitest run`.
+const chaosWanted = process.env.TEST_CHAOS === "1" || process.argv.some((a, i, all) => a === "--project=chaos" || (a === "--project" && all[i + 1] === "chaos"));
+
 export default defineConfig({
   resolve: { alias: { "@": root } },
   test: {
@@ -29,6 +33,23 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      ...(chaosWanted
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: "chaos",
+                environment: "node",
+                include: ["tests/chaos/**/*.test.ts"],
+                globalSetup: ["tests/chaos/setup.ts"],
+                testTimeout: 240_000,
+                hookTimeout: 180_000,
+                // One case at a time: each starts its own servers, and the machine has 2 cores.
+                fileParallelism: false,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });
