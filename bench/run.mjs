@@ -30,6 +30,7 @@ const SIZES = quick
   : { gmail: 10_000, gmailBaseline: 1000, slack: 20_000, slackBaseline: 2000, box: 5000, boxBaseline: 500, github: 5000, githubBaseline: 5000,
       gmailIncremental: 2000, slackIncremental: 2000, boxIncremental: 1000, githubIncremental: 1000 };
 const MEMORY = quick ? [2000, 20_000] : [10_000, 100_000];
+const SEARCH_DOCS = quick ? 10_000 : 100_000;
 const FANOUT_ITEMS = quick ? 1500 : 4000;
 
 const log = (m) => console.log(`[bench] ${m}`);
@@ -50,8 +51,8 @@ function run(cmd, argv, env = {}) {
 }
 
 const vitest = path.join(root, "node_modules", "vitest", "vitest.mjs");
-async function vitestRun(env) {
-  return run(process.execPath, [vitest, "run", "--config", "bench/vitest.bench.config.ts", "bench/sync.bench.test.ts"], env);
+async function vitestRun(env, file = "bench/sync.bench.test.ts") {
+  return run(process.execPath, [vitest, "run", "--config", "bench/vitest.bench.config.ts", file], env);
 }
 
 function readJson(file) {
@@ -105,8 +106,10 @@ const result = {
   notes: [],
 };
 
-// 1 + 2: throughput and incremental re-sync (in-process connectors against the sandboxes).
-await timed("sync", async () => {
+// 1 + 2 (throughput and incremental re-sync: in-process connectors against the sandboxes) and
+// 4 (memory) side by side: the sync scenarios spend most of their time waiting for quota
+// windows, the memory runs are CPU-bound and time nothing but their own peak memory.
+const syncStep = timed("sync", async () => {
   const out = path.join(tmp, "sync.json");
   const r = await vitestRun({ BENCH_MODE: "sync", BENCH_LATENCY: String(latency), BENCH_OUT: out, BENCH_SIZES: JSON.stringify(SIZES) });
   result.sync = readJson(out);
@@ -114,7 +117,7 @@ await timed("sync", async () => {
 });
 
 // 4: memory, one child process per size.
-await timed("memory", async () => {
+const memoryStep = timed("memory", async () => {
   const runs = [];
   for (const items of MEMORY) {
     const out = path.join(tmp, `memory-${items}.json`);
@@ -130,6 +133,16 @@ await timed("memory", async () => {
       ratio: Math.round((runs[1].vmHwmBytes / runs[0].vmHwmBytes) * 100) / 100,
     };
   }
+});
+
+await Promise.all([syncStep, memoryStep]);
+
+// Search latency at 100,000 documents (issue #9), alone: it times queries.
+await timed("search", async () => {
+  const out = path.join(tmp, "search.json");
+  const r = await vitestRun({ BENCH_MODE: "search", BENCH_DOCS: String(SEARCH_DOCS), BENCH_OUT: out }, "bench/search.bench.test.ts");
+  result.search = readJson(out);
+  if (!result.search) result.notes.push(`search scenario failed (exit ${r.code}): ${r.output.slice(-600)}`);
 });
 
 // 3 + 5: fan-out and first progress, against the real built app.

@@ -289,7 +289,16 @@ describe.runIf(mode === "memory")("gmail sync memory", () => {
     const a = sb.account(items, 0);
     const rssBefore = readStatus("VmRSS");
     let peak = rssBefore;
-    const timer = setInterval(() => (peak = Math.max(peak, readStatus("VmRSS"))), 50);
+    const heap = { used: 0, total: 0, external: 0, arrayBuffers: 0 };
+    const timer = setInterval(() => {
+      peak = Math.max(peak, readStatus("VmRSS"));
+      const m = process.memoryUsage();
+      heap.used = Math.max(heap.used, m.heapUsed);
+      heap.total = Math.max(heap.total, m.heapTotal);
+      heap.external = Math.max(heap.external, m.external);
+      heap.arrayBuffers = Math.max(heap.arrayBuffers, m.arrayBuffers);
+      if (process.env.BENCH_TRACE) console.log(`[bench:mem] rss ${(readStatus("VmRSS") / 1e6).toFixed(0)} heapUsed ${(m.heapUsed / 1e6).toFixed(0)} heapTotal ${(m.heapTotal / 1e6).toFixed(0)} external ${(m.external / 1e6).toFixed(0)}`);
+    }, process.env.BENCH_TRACE ? 2000 : 50);
     const r = await runSync("gmail", sb, a.token, items, "concurrent-unpaced");
     r.requests = sb.counted();
     clearInterval(timer);
@@ -297,7 +306,7 @@ describe.runIf(mode === "memory")("gmail sync memory", () => {
     await sb.close();
     writeFileSync(
       out,
-      JSON.stringify({ ...strip(r), rssBeforeBytes: rssBefore, peakRssSampledBytes: peak, vmHwmBytes: readStatus("VmHWM") }, null, 2),
+      JSON.stringify({ ...strip(r), rssBeforeBytes: rssBefore, peakRssSampledBytes: peak, vmHwmBytes: readStatus("VmHWM"), peakHeap: heap }, null, 2),
     );
     expect(r.docs + r.failures).toBe(items);
   });

@@ -133,7 +133,8 @@ function toIso(value: unknown): string {
 
 // ---------------------------------------------------------------- cursors
 
-type Cursor = { t: "date"; u: string; id: string } | { t: "rank"; r: number; id: string };
+/** Keyset positions. Ranked: score and document id; on SQLite also the FTS5 rowid (`f`), its tie-break. */
+type Cursor = { t: "date"; u: string; id: string } | { t: "rank"; r: number; id: string; f?: number };
 
 function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString("base64url");
@@ -145,7 +146,10 @@ function decodeCursor(raw: string | undefined, want: Cursor["t"]): Cursor | null
     const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Partial<Record<string, unknown>>;
     if (c.t !== want || typeof c.id !== "string") throw new Error("shape");
     if (want === "date" && typeof c.u === "string" && !Number.isNaN(Date.parse(c.u))) return { t: "date", u: c.u, id: c.id };
-    if (want === "rank" && typeof c.r === "number" && Number.isFinite(c.r)) return { t: "rank", r: c.r, id: c.id };
+    if (want === "rank" && typeof c.r === "number" && Number.isFinite(c.r)) {
+      if (c.f !== undefined && !(typeof c.f === "number" && Number.isSafeInteger(c.f))) throw new Error("shape");
+      return { t: "rank", r: c.r, id: c.id, ...(typeof c.f === "number" ? { f: c.f } : {}) };
+    }
   } catch {
     // fall through
   }
@@ -242,34 +246,129 @@ function finish(rows: RankedRow[], query: SearchQuery, toHit: (r: RankedRow) => 
   };
 }
 
-/** SQLite: FTS5 MATCH, bm25 (lower is better; title counts 10x), keyset on (score, id). */
-async function searchSqlite(viewer: Viewer, query: SearchQuery, tokens: string[]): Promise<SearchResult> {
-  const match = ftsMatchExpression(tokens)!;
-  const cursor = decodeCursor(query.cursor, "rank");
+interface Ranked {
+  fts: number | bigint;
+  id: string;
+  score: number;
+}
+
+const RANK_ROUNDS = 3;
+
+/**
+ * The page's keys, best first: (score, FTS5 rowid). Ranking inside the FTS5 table on its own
+ * keys is cheap; reading a column of every match (the document id: the whole stored row) or
+ * joining every match to "document" to check its owner is not (at 100,000 matches, most of the
+ * time). So: rank candidates in the index, keep those the viewer owns (and that pass the
+ * filters) with one lookup of just those rows, and widen the candidate window (x4) while the
+ * page is not full. When most matches are someone else's (or filtered out), one ranked pass
+ * with the join finishes the page.
+ */
+async function rankSqlite(viewer: Viewer, query: SearchQuery, match: string, cursor: Cursor | null): Promise<Ranked[]> {
+  const want = query.limit + 1;
+  const out: Ranked[] = [];
+  if (cursor?.t === "rank" && cursor.f === undefined) throw badRequest("cursor: not a cursor from this search (start again without it)");
+  let after = cursor?.t === "rank" ? { r: cursor.r, f: cursor.f! } : null;
+  const join = query.provider ? `JOIN "connection" c ON c."id" = d."connectionId"` : "";
+  let window = Math.max(64, want * 4);
+  for (let round = 0; round < RANK_ROUNDS; round++) {
+    const args: unknown[] = [match];
+    let keyset = "";
+    if (after) {
+      keyset = ` WHERE (s."score" > ? OR (s."score" = ? AND s."fts" > ?))`;
+      args.push(after.r, after.r, after.f);
+    }
+    args.push(window);
+    const candidates = await db().$queryRawUnsafe<{ fts: number | bigint; score: number }[]>(
+      `SELECT s.* FROM (
+         SELECT f."rowid" AS "fts", bm25("document_fts", 0.0, 10.0, 1.0) AS "score"
+           FROM "document_fts" f WHERE "document_fts" MATCH ?
+       ) s${keyset}
+       ORDER BY s."score" ASC, s."fts" ASC
+       LIMIT ?`,
+      ...args,
+    );
+    if (candidates.length === 0) return out;
+    // `+d."userId"`: look the rows up by key, not through the user's whole index.
+    const ownArgs: unknown[] = [...candidates.map((c) => c.fts), viewer.userId];
+    const own = await db().$queryRawUnsafe<{ fts: number | bigint; id: string }[]>(
+      `SELECT f."rowid" AS "fts", d."id" AS "id"
+         FROM "document_fts" f
+         JOIN "document" d ON d."id" = f."documentId"
+         ${join}
+        WHERE f."rowid" IN (${candidates.map(() => "?").join(",")}) AND +d."userId" = ?${filters(query, ownArgs)}`,
+      ...ownArgs,
+    );
+    const ids = new Map(own.map((r) => [String(r.fts), r.id]));
+    for (const c of candidates) {
+      const id = ids.get(String(c.fts));
+      if (id === undefined) continue;
+      out.push({ fts: c.fts, id, score: c.score });
+      if (out.length >= want) return out;
+    }
+    if (candidates.length < window) return out; // every match seen
+    const last = candidates.at(-1)!;
+    after = { r: Number(last.score), f: Number(last.fts) };
+    window *= 4;
+  }
   const args: unknown[] = [match, viewer.userId];
   const inner = filters(query, args);
   let outer = "";
-  if (cursor?.t === "rank") {
-    outer = ` WHERE (s."score" > ? OR (s."score" = ? AND s."id" > ?))`;
-    args.push(cursor.r, cursor.r, cursor.id);
+  if (after) {
+    outer = ` WHERE (s."score" > ? OR (s."score" = ? AND s."fts" > ?))`;
+    args.push(after.r, after.r, after.f);
   }
-  args.push(query.limit + 1);
-  const sql = `
-    SELECT s.* FROM (
-      SELECT d."id" AS "id", d."kind" AS "kind", d."title" AS "title", d."url" AS "url", d."author" AS "author",
-             d."updatedAt" AS "updatedAt", c."type" AS "provider", bm25("document_fts", 0.0, 10.0, 1.0) AS "score",
-             highlight("document_fts", 1, char(57344), char(57345)) AS "hl_title",
-             snippet("document_fts", 2, char(57344), char(57345), '…', 24) AS "hl_text"
-        FROM "document_fts" f
-        JOIN "document" d ON d."id" = f."documentId"
-        JOIN "connection" c ON c."id" = d."connectionId"
-       WHERE "document_fts" MATCH ? AND d."userId" = ?${inner}
-    ) s${outer}
-    ORDER BY s."score" ASC, s."id" ASC
-    LIMIT ?`;
-  let rows: RankedRow[];
+  args.push(want - out.length);
+  const rest = await db().$queryRawUnsafe<Ranked[]>(
+    `SELECT s.* FROM (
+       SELECT f."rowid" AS "fts", d."id" AS "id", bm25("document_fts", 0.0, 10.0, 1.0) AS "score"
+         FROM "document_fts" f
+         JOIN "document" d ON d."id" = f."documentId"
+         ${join}
+        WHERE "document_fts" MATCH ? AND d."userId" = ?${inner}
+     ) s${outer}
+     ORDER BY s."score" ASC, s."fts" ASC
+     LIMIT ?`,
+    ...args,
+  );
+  return [...out, ...rest];
+}
+
+/**
+ * SQLite: FTS5 MATCH, bm25 (lower is better; title counts 10x), keyset on (score, id): the
+ * page's keys first (rankSqlite), then the columns, highlight() and snippet() of that page only.
+ */
+async function searchSqlite(viewer: Viewer, query: SearchQuery, tokens: string[]): Promise<SearchResult> {
+  const match = ftsMatchExpression(tokens)!;
+  const cursor = decodeCursor(query.cursor, "rank");
+  let rows: (RankedRow & { fts: number | bigint })[];
+  let more: Ranked | undefined;
+  let onPage = new Set<string>();
   try {
-    rows = await db().$queryRawUnsafe<RankedRow[]>(sql, ...args);
+    const ranked = await rankSqlite(viewer, query, match, cursor);
+    if (ranked.length === 0) return { documents: [], next_cursor: null };
+    const marks = ranked.map(() => "?").join(",");
+    const details = await db().$queryRawUnsafe<(RankedRow & { fts: number | bigint })[]>(
+      `SELECT f."rowid" AS "fts", d."id" AS "id", d."kind" AS "kind", d."title" AS "title", d."url" AS "url", d."author" AS "author",
+              d."updatedAt" AS "updatedAt", c."type" AS "provider",
+              highlight("document_fts", 1, char(57344), char(57345)) AS "hl_title",
+              snippet("document_fts", 2, char(57344), char(57345), '…', 24) AS "hl_text"
+         FROM "document_fts" f
+         JOIN "document" d ON d."id" = f."documentId"
+         JOIN "connection" c ON c."id" = d."connectionId"
+        WHERE "document_fts" MATCH ? AND f."rowid" IN (${marks}) AND +d."userId" = ?`,
+      match,
+      ...ranked.map((r) => r.fts),
+      viewer.userId,
+    );
+    const byRow = new Map(details.map((d) => [String(d.fts), d]));
+    rows = [];
+    for (const r of ranked) {
+      const d = byRow.get(String(r.fts));
+      // Deleted between the two reads: the page is one shorter, nothing else changes.
+      if (d) rows.push({ ...d, score: r.score });
+    }
+    more = ranked.length > query.limit ? ranked[query.limit - 1] : undefined;
+    onPage = new Set(ranked.slice(0, query.limit).map((r) => String(r.fts)));
   } catch (error) {
     // The expression is built from quoted tokens, so this should not happen; if FTS5 still
     // rejects it, that is the query's fault (400), not the server's.
@@ -278,16 +377,21 @@ async function searchSqlite(viewer: Viewer, query: SearchQuery, tokens: string[]
     }
     throw error;
   }
-  return finish(rows, query, (r) => ({
-    id: r.id,
-    provider: r.provider,
-    kind: r.kind,
-    title: parseMarked(r.hl_title ?? r.title),
-    snippet: trimSnippet(parseMarked(r.hl_text ?? "")),
-    author: r.author,
-    url: r.url,
-    updated_at: toIso(r.updatedAt),
-  }));
+  return {
+    documents: rows
+      .filter((r) => onPage.has(String(r.fts)))
+      .map((r) => ({
+        id: r.id,
+        provider: r.provider,
+        kind: r.kind,
+        title: parseMarked(r.hl_title ?? r.title),
+        snippet: trimSnippet(parseMarked(r.hl_text ?? "")),
+        author: r.author,
+        url: r.url,
+        updated_at: toIso(r.updatedAt),
+      })),
+    next_cursor: more ? encodeCursor({ t: "rank", r: Number(more.score), id: more.id, f: Number(more.fts) }) : null,
+  };
 }
 
 /** Collapses whitespace in a snippet while keeping its ranges pointing at the same words. */
