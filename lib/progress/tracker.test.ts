@@ -85,10 +85,66 @@ describe("ProgressTracker", () => {
   });
 
   it("reports a failed write from flush", async () => {
-    const tracker = new ProgressTracker(initial, 1, async () => {
-      throw new Error("disk full");
-    });
+    const tracker = new ProgressTracker(
+      initial,
+      1,
+      async () => {
+        throw new Error("disk full");
+      },
+      { retryDelaysMs: [] },
+    );
     tracker.update({ stage: "x" });
     await expect(tracker.flush()).rejects.toThrow("disk full");
+  });
+
+  // Found by the resilience suite (tests/chaos/postgres.test.ts): with the database's
+  // connections cut mid-run, one event write failed, the next one landed, and the log had a
+  // hole that every open stream waited on forever.
+  it("retries a failed event write, in order, so a database blip leaves no gap in the log", async () => {
+    const written: number[] = [];
+    let failures = 2;
+    const tracker = new ProgressTracker(initial, 1, async (seq) => {
+      if (seq === 3 && failures-- > 0) throw new Error("Client has encountered a connection error and is not queryable");
+      written.push(seq);
+    });
+    tracker.update({ status: "connecting", stage: "a" });
+    tracker.update({ stage: "b" });
+    tracker.update({ stage: "c" });
+    await vi.advanceTimersByTimeAsync(5000);
+    await tracker.flush();
+    expect(written).toEqual([2, 3, 4]);
+  });
+
+  it("writes nothing after an event that could not be written at all, and counts a retry that finds its row as written", async () => {
+    const written: number[] = [];
+    const tracker = new ProgressTracker(
+      initial,
+      1,
+      async (seq) => {
+        if (seq === 3) throw new Error("database gone");
+        written.push(seq);
+      },
+      { retryDelaysMs: [10] },
+    );
+    tracker.update({ status: "connecting", stage: "a" });
+    tracker.update({ stage: "b" });
+    tracker.update({ stage: "c" });
+    const flushed = tracker.flush();
+    const outcome = expect(flushed).rejects.toThrow("database gone");
+    await vi.advanceTimersByTimeAsync(100);
+    await outcome;
+    expect(written).toEqual([2]);
+
+    let calls = 0;
+    const again = new ProgressTracker(initial, 1, async () => {
+      calls += 1;
+      // The first commit landed but its answer was lost; the retry hits the unique (run, seq).
+      throw calls === 1 ? new Error("connection terminated") : Object.assign(new Error("Unique constraint failed"), { code: "P2002" });
+    });
+    again.update({ status: "connecting", stage: "a" });
+    const done = again.flush();
+    await vi.advanceTimersByTimeAsync(1000);
+    await expect(done).resolves.toBeUndefined();
+    expect(calls).toBe(2);
   });
 });

@@ -8,7 +8,11 @@ export type EventSink = (seq: number, name: SyncEventName, data: ProgressData) =
 export interface TrackerOptions {
   coalesceMs?: number;
   now?: () => number;
+  /** Waits before each retry of an event write that failed (a database blip); [] = no retry. */
+  retryDelaysMs?: readonly number[];
 }
+
+const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 
 export class ProgressTracker {
   private state: ProgressData;
@@ -20,6 +24,7 @@ export class ProgressTracker {
   private writeError: unknown;
   private readonly coalesceMs: number;
   private readonly now: () => number;
+  private readonly retryDelaysMs: readonly number[];
 
   constructor(
     initial: ProgressData,
@@ -32,6 +37,7 @@ export class ProgressTracker {
     this.seq = lastSeq;
     this.coalesceMs = opts.coalesceMs ?? COALESCE_MS;
     this.now = opts.now ?? Date.now;
+    this.retryDelaysMs = opts.retryDelaysMs ?? RETRY_DELAYS_MS;
   }
 
   get snapshot(): ProgressData {
@@ -82,9 +88,30 @@ export class ProgressTracker {
     const data = { ...this.state };
     this.lastEmitted = data;
     this.lastEmitAt = this.now();
-    this.writes = this.writes.then(() => this.sink(seq, name, data)).catch((error: unknown) => {
-      this.writeError ??= error;
-    });
+    this.writes = this.writes
+      .then(() => {
+        // An earlier event could not be written: writing later ones would leave a gap in the
+        // log, and streams wait for the missing seq forever. The run's end is written by
+        // whoever handles the failure (from the run row's lastSeq: no gap).
+        if (this.writeError === undefined) return this.write(seq, name, data);
+      })
+      .catch((error: unknown) => {
+        this.writeError ??= error;
+      });
+  }
+
+  /** One event, retried over a database blip; a retry that finds the row already there (the commit landed, its answer did not) is done. */
+  private async write(seq: number, name: SyncEventName, data: ProgressData): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.sink(seq, name, data);
+      } catch (error) {
+        if (attempt > 0 && (error as { code?: unknown })?.code === "P2002") return;
+        const delay = this.retryDelaysMs[attempt];
+        if (delay === undefined) throw error;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   /** Waits for every event so far to be written; throws the first write failure. */
