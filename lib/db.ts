@@ -41,10 +41,20 @@ export function toPostgresPlaceholders(sql: string): string {
   return out;
 }
 
+/**
+ * Many runs write pages and events at once: a transaction may wait a while for a pooled
+ * connection (PostgreSQL) or the write lock (SQLite) before it is refused. Prisma's
+ * defaults (2 s wait, 5 s run) failed runs under load (20 concurrent runs on one worker).
+ */
+const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
+
 function create(): PrismaClient {
   const url = env().DATABASE_URL;
   if (databaseKind(url) === "postgres") {
-    const client = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: url }) }).$extends({
+    const client = new PgPrismaClient({
+      adapter: new PrismaPg({ connectionString: url, max: env().DATABASE_POOL_SIZE, connectionTimeoutMillis: 10_000 }),
+      transactionOptions: TRANSACTION_OPTIONS,
+    }).$extends({
       name: "sqlite-style-placeholders",
       query: {
         $queryRawUnsafe: ({ args, query }) => query([toPostgresPlaceholders(args[0]), ...args.slice(1)]),
@@ -60,7 +70,7 @@ function create(): PrismaClient {
   }
   // busy timeout: concurrent writers wait instead of failing with SQLITE_BUSY.
   const adapter = new PrismaBetterSQLite3({ url: sqlitePathFromUrl(url), timeout: 10_000 });
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
 }
 
 /** Which database this process talks to (for the few raw SQL statements that differ). */

@@ -42,6 +42,8 @@ const schema = z.object({
         return false;
       }
     }, 'must start with "file:" (SQLite) or "postgres://" (PostgreSQL)'),
+  /** PostgreSQL connections per process (each web instance and worker has its own pool). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
   REDIS_URL: optionalString,
   /** Prefix of every Redis key and channel: deployments (or test runs) sharing one Redis stay apart. */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, "letters, digits, _ . - only (at most 40)").default("2b"),
