@@ -3,6 +3,7 @@
 //                      and scenario 2 (incremental re-sync: nothing changed / 1% new items)
 //   BENCH_MODE=memory  scenario 4 (one Gmail sync of BENCH_ITEMS messages; peak RSS of this process)
 // Results are written as JSON to BENCH_OUT.
+import { setMaxListeners } from "node:events";
 import { writeFileSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Connector, QuotaSpec, SyncContext } from "@/lib/connectors/types";
@@ -37,6 +38,8 @@ interface Hit {
   status: number;
   /** The bearer token it carried: runs side by side on one sandbox are told apart by account. */
   token: string;
+  /** When the answer left the sandbox (ms since epoch). */
+  at: number;
 }
 
 interface Sandbox {
@@ -71,7 +74,7 @@ async function startSandbox(p: Provider, now?: () => number, record = true): Pro
       // The memory run only counts (a log of 100,000 requests would itself grow with the items).
       if (record) {
         const token = /^(?:Bearer|token)\s+(\S+)$/i.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
-        hits.push({ path: subpath, status: res.status, token });
+        hits.push({ path: subpath, status: res.status, token, at: Date.now() });
       }
       else counted++;
       return res;
@@ -127,6 +130,7 @@ async function runSync(
 ): Promise<RunResult> {
   const { connector, quota } = CONNECTORS[p];
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // as the engine does: every request and pacer waiter listens to the run's signal
   const fetchFn = createProviderFetch({
     provider: p,
     signal: controller.signal,
@@ -162,6 +166,19 @@ async function runSync(
   }
   const seconds = (performance.now() - t0) / 1000;
   const hits = sb.hits.slice(before).filter((h) => h.token === token);
+  if (process.env.BENCH_TRACE) {
+    // Requests answered per 5 s (API calls / all), to see how the quota windows were used.
+    const start = Date.now() - seconds * 1000;
+    const slots = new Map<number, [number, number]>();
+    for (const h of hits) {
+      const k = Math.floor((h.at - start) / 5000);
+      const v = slots.get(k) ?? [0, 0];
+      if (h.path.startsWith("/2.0/") || h.path.startsWith("/api/")) v[0] += 1;
+      v[1] += 1;
+      slots.set(k, v);
+    }
+    console.log(`[bench:trace] ${p} ${kind}: ${[...slots].map(([k, v]) => `${k * 5}s:${v[0]}/${v[1]}`).join(" ")}`);
+  }
   return {
     items,
     docs,
@@ -237,7 +254,7 @@ function readStatus(field: string): number {
 
 describe.runIf(mode === "sync")("sync throughput and incremental re-sync", () => {
   it("runs every provider, paced and baseline, side by side", async () => {
-    const providers: Provider[] = ["gmail", "slack", "box", "github"];
+    const providers = (process.env.BENCH_PROVIDERS ?? "gmail,slack,box,github").split(",") as Provider[];
     const results = await Promise.all(
       providers.map(async (p) => {
         const sb = await startSandbox(p);
@@ -262,6 +279,7 @@ describe.runIf(mode === "sync")("sync throughput and incremental re-sync", () =>
           const grown = Math.ceil(incItems * 1.01);
           c.setItems(grown);
           const changed = await runSync(p, sb, c.token, grown - incItems, "paced", same.cursor);
+          console.log(`[bench:sync] ${p} done (${Math.round(paced.seconds)} s paced)`);
           return {
             provider: p,
             throughput: {

@@ -543,7 +543,7 @@ describe("box connector: faults", () => {
   });
 
   it("declares Box's quota: 1,000 API calls a minute, downloads and tokens free", () => {
-    expect(BOX_QUOTA.maxConcurrency).toBe(16);
+    expect(BOX_QUOTA.maxConcurrency).toBe(32);
     expect(BOX_QUOTA.capacity).toBeUndefined();
     const api = [{ key: "api", limit: 1_000, windowMs: 60_000 }];
     expect(BOX_QUOTA.windows!(new URL("https://api.box.com/2.0/folders/0/items"), "GET")).toEqual(api);
