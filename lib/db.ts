@@ -52,7 +52,7 @@ function create(): PrismaClient {
   const url = env().DATABASE_URL;
   if (databaseKind(url) === "postgres") {
     const client = new PgPrismaClient({
-      adapter: new PrismaPg({ connectionString: url, max: env().DATABASE_POOL_SIZE, connectionTimeoutMillis: 10_000 }),
+      adapter: new PrismaPg({ connectionString: url, max: env().DATABASE_POOL_SIZE, connectionTimeoutMillis: 30_000 }),
       transactionOptions: TRANSACTION_OPTIONS,
     }).$extends({
       name: "sqlite-style-placeholders",

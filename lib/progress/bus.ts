@@ -52,7 +52,7 @@ export class RedisBus implements ProgressBus {
 
   constructor(
     private readonly publisher: () => Redis = redis,
-    private readonly makeSubscriber: () => Redis = () => newRedis("progress-subscriber"),
+    private readonly makeSubscriber: () => Redis = () => newRedis("progress-subscriber", { subscriber: true }),
   ) {}
 
   publish(event: BusEvent): void {

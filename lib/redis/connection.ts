@@ -30,10 +30,18 @@ export function redisOptions(): RedisOptions & { url: string } {
   };
 }
 
-/** A new connection (BullMQ, subscribers); the caller quits it. */
-export function newRedis(name: string): Redis {
+/**
+ * A new connection (BullMQ, subscribers); the caller quits it. `subscriber`: no ready
+ * check and no CLIENT SETNAME: a SUBSCRIBE issued while connecting can reach Redis before
+ * them, and Redis then refuses them ("Connection in subscriber mode"), which made ioredis
+ * drop and reopen the connection (seen with 1,000 streams opening at once).
+ */
+export function newRedis(name: string, opts: { subscriber?: boolean } = {}): Redis {
   const { url, ...options } = redisOptions();
-  const client = new Redis(url, { ...options, connectionName: `2nd-brain:${name}` });
+  const client = new Redis(
+    url,
+    opts.subscriber ? { ...options, enableReadyCheck: false } : { ...options, connectionName: `2nd-brain:${name}` },
+  );
   let reported = false;
   client.on("error", (error: Error) => {
     // ioredis retries by itself; say it once per outage, without the URL's password.

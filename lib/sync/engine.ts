@@ -295,7 +295,8 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       result = await untilAborted(iterator.next(), controller.signal);
       if (controller.signal.aborted) throw controller.signal.reason;
       if (result.done) break;
-      await writePage(runId, conn, result.value, tracker);
+      const page = result.value;
+      await writeWithRetry(() => writePage(runId, conn, page, tracker), controller.signal, touch);
       touch();
       if (Date.now() >= sliceDeadline) {
         // The slice's time is up: the page and its checkpoint are written; the next slice
@@ -353,6 +354,38 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     stop.removeEventListener("abort", onStop);
     tracker.dispose();
     controller.abort(new SyncError("internal", "run finished"));
+  }
+}
+
+/**
+ * A database that is briefly unavailable or saturated (pool or transaction wait exceeded,
+ * connections terminated) is not the provider's fault and not the end of the run: the page
+ * is written again after a pause. A page's transaction is all-or-nothing, and rewriting
+ * it is an idempotent upsert, so a retry after a commit whose answer was lost is harmless.
+ */
+const DB_RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
+
+export function isTransientDbError(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown } | null;
+  if (!e) return false;
+  if (typeof e.code === "string" && ["P1001", "P1002", "P1008", "P1017", "P2024", "P2028", "P2034", "ECONNRESET", "ECONNREFUSED", "57P01", "57P03", "53300", "08006", "08003", "SQLITE_BUSY"].includes(e.code)) return true;
+  const message = typeof e.message === "string" ? e.message : "";
+  if (/timeout exceeded when trying to connect|Connection terminated|terminating connection|Unable to start a transaction|database is locked|connection (?:is )?closed/i.test(message)) return true;
+  return e.cause !== undefined && e.cause !== error && isTransientDbError(e.cause);
+}
+
+async function writeWithRetry(write: () => Promise<void>, signal: AbortSignal, alive: () => void): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      const delay = DB_RETRY_DELAYS_MS[attempt];
+      if (delay === undefined || signal.aborted || !isTransientDbError(error)) throw error;
+      console.warn(`[sync] database busy or unavailable (${(error as Error).message?.split("\n").at(-1)?.slice(0, 120)}); writing the page again in ${delay} ms`);
+      alive(); // waiting on our own database is not a stalled provider
+      await new Promise((r) => setTimeout(r, delay));
+      if (signal.aborted) throw signal.reason;
+    }
   }
 }
 

@@ -93,7 +93,7 @@ export class QueueWorker {
       maxStalledCount: 1000,
     });
     this.worker.on("error", (error) => console.error(`[worker] ${error.message}`));
-    this.control = newRedis("control");
+    this.control = newRedis("control", { subscriber: true });
     this.control.on("message", (_channel: string, message: string) => {
       try {
         const { cancel } = JSON.parse(message) as { cancel?: string };

@@ -23,7 +23,10 @@ describe("a run in slices (SYNC_SLICE_S)", () => {
     dir = mkdtempSync(path.join(tmpdir(), "sb-slices-"));
     if (usePostgres()) pgUrl = await createPgDatabase();
     const databaseUrl = pgUrl ?? `file:${path.join(dir, "app.db")}`;
-    server = await startServer({ databaseUrl, env: { SYNC_SLICE_S: "1" } });
+    // The serverless shape: the web server executes the runs itself (with TEST_REDIS=1 it
+    // takes them from the BullMQ queue; no separate worker), one slice at a time.
+    server = await startServer({ databaseUrl, env: { SYNC_SLICE_S: "1", SYNC_RUN_IN_WEB: "true" } });
+    expect(server.worker).toBeUndefined();
     const user = await TestUser.signUp(server.baseUrl);
     // 12 repositories of 50 items at 250 ms a request: several seconds, so several slices.
     await user.connectSandbox("github", { items: 600, latency_ms: 250, fault: "none" });
