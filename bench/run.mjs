@@ -36,6 +36,8 @@ const FANOUT_ITEMS = quick ? 1500 : 4000;
 const log = (m) => console.log(`[bench] ${m}`);
 const t0 = Date.now();
 const steps = {};
+/** 1-minute load average at the end of each step: other work on the machine shows here. */
+const loads = {};
 
 function run(cmd, argv, env = {}, onLine = () => {}) {
   return new Promise((resolve) => {
@@ -85,7 +87,8 @@ async function timed(name, fn) {
     return await fn();
   } finally {
     steps[name] = Math.round((Date.now() - s) / 100) / 10;
-    log(`${name} took ${steps[name]} s`);
+    loads[name] = Math.round(os.loadavg()[0] * 10) / 10;
+    log(`${name} took ${steps[name]} s (load average ${loads[name]})`);
   }
 }
 
@@ -119,15 +122,29 @@ let cpuFree;
 const cpuFreeForMemory = new Promise((resolve) => (cpuFree = resolve));
 const pending = new Set(["gmail", "box", "github"]);
 const syncStep = timed("sync", async () => {
-  const out = path.join(tmp, "sync.json");
-  const r = await vitestRun({ BENCH_MODE: "sync", BENCH_LATENCY: String(latency), BENCH_OUT: out, BENCH_SIZES: JSON.stringify(SIZES) }, undefined, (line) => {
-    const m = /^\[bench:sync\] (\w+) done/.exec(line);
-    if (m) pending.delete(m[1]);
-    if (pending.size === 0) cpuFree();
-  });
+  // Two processes, one per CPU: Box (thousands of requests and downloads) on its own, so that
+  // the work of the other three in one event loop does not slow its quota windows down.
+  const groups = [["box"], ["gmail", "slack", "github"]];
+  const runs = await Promise.all(
+    groups.map(async (providers) => {
+      const out = path.join(tmp, `sync-${providers.join("-")}.json`);
+      const env = { BENCH_MODE: "sync", BENCH_PROVIDERS: providers.join(","), BENCH_LATENCY: String(latency), BENCH_OUT: out, BENCH_SIZES: JSON.stringify(SIZES) };
+      const r = await vitestRun(env, undefined, (line) => {
+        const m = /^\[bench:sync\] (\w+) done/.exec(line);
+        if (m) pending.delete(m[1]);
+        if (pending.size === 0) cpuFree();
+      });
+      const j = readJson(out);
+      if (!j) result.notes.push(`sync scenarios (${providers.join(", ")}) failed (exit ${r.code}): ${r.output.slice(-600)}`);
+      return j;
+    }),
+  );
   cpuFree();
-  result.sync = readJson(out);
-  if (!result.sync) result.notes.push(`sync scenarios failed (exit ${r.code}): ${r.output.slice(-600)}`);
+  const ok = runs.filter(Boolean);
+  if (ok.length) {
+    const order = ["gmail", "slack", "box", "github"];
+    result.sync = { latencyMs: latency, providers: ok.flatMap((j) => j.providers).sort((a, b) => order.indexOf(a.provider) - order.indexOf(b.provider)) };
+  }
 });
 
 // 4: memory, one child process per size.
@@ -182,6 +199,7 @@ await timed("app", async () => {
 });
 
 result.steps = steps;
+result.loadAverages = loads;
 result.durationSeconds = Math.round((Date.now() - t0) / 100) / 10;
 const { markdown, svgs, targets } = renderReport(result);
 result.targets = targets;

@@ -269,7 +269,9 @@ async function rankSqlite(viewer: Viewer, query: SearchQuery, match: string, cur
   if (cursor?.t === "rank" && cursor.f === undefined) throw badRequest("cursor: not a cursor from this search (start again without it)");
   let after = cursor?.t === "rank" ? { r: cursor.r, f: cursor.f! } : null;
   const join = query.provider ? `JOIN "connection" c ON c."id" = d."connectionId"` : "";
-  let window = Math.max(64, want * 4);
+  // Wide enough that a filter keeping one match in ten still fills the page in one round (the
+  // ranking costs about the same for any window; the owner lookup is by key).
+  let window = Math.max(256, want * 12);
   for (let round = 0; round < RANK_ROUNDS; round++) {
     const args: unknown[] = [match];
     let keyset = "";
