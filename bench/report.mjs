@@ -261,7 +261,7 @@ export function renderReport(r) {
     for (const x of m.runs) md.push(`| ${fmt(x.items, 0)} | ${fmt(x.seconds, 1)} | ${fmt(x.itemsPerSecond)} | ${fmt(x.requests, 0)} | ${mb(x.vmHwmBytes)} | ${x.peakHeap ? `${mb(x.peakHeap.used)} / ${mb(x.peakHeap.total)}` : "–"} |`);
     md.push(
       "",
-      `Ratio: ${fmt(m.ratio, 2)}x. The sandbox serving the messages runs in the same process, so its memory is counted too. What the process holds after a garbage collection hardly grows with the item count (the connector holds the listed message ids, about 6 MB at 100,000, and the few pages in flight; sampled during development, the heap's low points stayed near 80 MB through a 60,000-message run); the peak grows because V8 sizes its heap from the allocation rate: the longer a CPU-bound run, the more heap it reserves between collections (the "reserved" column), and RSS follows.`,
+      `Ratio: ${fmt(m.ratio, 2)}x. The sandbox serving the messages runs in the same process, so its memory is counted too. What the connector holds does not grow with the item count: it reads the message list as it fetches (one list page ahead) and keeps only the ids not yet fetched and the few pages in flight. What growth remains is V8's: it sizes its heap from the allocation rate, so the longer a CPU-bound run, the more heap it reserves between collections (the "reserved" column), and RSS follows (sampled during development, the heap's low points stayed near 80 MB through a 60,000-message run).`,
       "",
       "![Peak memory against items synced](memory.svg)",
       "",

@@ -1,10 +1,12 @@
 // Gmail connector: every email of the mailbox (spam and trash excluded), then only the new ones.
 //
 // Full sync (no cursor, an unusable one, or expired history):
-//   getProfile (historyId H0, read *before* listing) -> messages.list?maxResults=500 over every
-//   page (ids only: 100k ids are fine to hold, messages are not) -> total = number of ids ->
+//   getProfile (historyId H0, read *before* listing; messagesTotal is the total until the listing
+//   ends) -> messages.list?maxResults=500 page by page, one page ahead of the fetching (only the
+//   ids not yet fetched are held, so memory does not grow with the mailbox) ->
 //   messages.get?format=full, `concurrency` in flight, in list order, one SyncPage per 100 emails
-//   with a checkpoint after each -> cursor { historyId: H0 }.
+//   with a checkpoint after each -> cursor { historyId: H0 }. (A resumed full sync lists again
+//   from the saved page token and holds that rest of the listing.)
 //   Anything that arrives while we list or fetch is after H0, so the next run's history has it.
 // Incremental sync (cursor { historyId }):
 //   history.list(startHistoryId, historyTypes=messageAdded) over every page -> the new message ids
@@ -307,17 +309,19 @@ export function createGmailConnector(options: GmailConnectorOptions = {}): Conne
   }
 
   /**
-   * Fetches ids[from..] in order, `concurrency` at a time, and yields them in pages of `pageSize`
-   * (with the exclusive end index of each page). Up to a few pages are in flight ahead of the one
-   * being yielded, so the engine writing a page never leaves the connection idle; messages are
-   * held only for those pages. Closing the generator (or one fetch failing) stops the rest.
+   * Fetches the ids `take` hands out, in order, `concurrency` at a time, and yields them in pages
+   * of `pageSize` (with the page's ids). Up to a few pages are in flight ahead of the one being
+   * yielded, so the engine writing a page never leaves the connection idle; messages are held
+   * only for those pages. `take(n)` gives the next ids (fewer at the end, none when done); it
+   * may list more on the way. Closing the generator (or one fetch failing) stops the rest.
    */
   async function* fetchPages(
     api: GmailApi,
     ctx: SyncContext,
-    ids: readonly string[],
-    from: number,
-  ): AsyncGenerator<{ end: number; results: TransformResult[] }, void, void> {
+    take: (n: number) => Promise<string[]>,
+    /** messages.get in flight at once (the streamed listing keeps one slot for its list request). */
+    slots = concurrency,
+  ): AsyncGenerator<{ ids: string[]; results: TransformResult[] }, void, void> {
     const controller = new AbortController();
     const ahead = Math.max(2, Math.ceil(concurrency / pageSize) + 1);
     // Every queued and in-flight fetch listens to it (all removed when they settle).
@@ -325,7 +329,7 @@ export function createGmailConnector(options: GmailConnectorOptions = {}): Conne
     const onAbort = () => controller.abort(ctx.signal.reason);
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener("abort", onAbort, { once: true });
-    const limiter = new Limiter(concurrency);
+    const limiter = new Limiter(Math.max(1, slots));
     let firstError: { error: unknown } | undefined;
 
     const fetchOne = async (id: string): Promise<TransformResult> => {
@@ -354,34 +358,50 @@ export function createGmailConnector(options: GmailConnectorOptions = {}): Conne
       }
     };
 
-    const pages: Array<{ end: number; promise: Promise<TransformResult[]> }> = [];
-    let next = from;
+    const pages: Array<Promise<{ ids: string[]; results: TransformResult[] }>> = [];
+    let exhausted = false;
+    // One take at a time, in order: page k's fetches queue up before page k+1's.
+    let taking: Promise<unknown> = Promise.resolve();
     const startPage = () => {
-      const end = Math.min(ids.length, next + pageSize);
-      const chunk = ids.slice(next, end);
-      const promise = Promise.all(chunk.map((id) => limiter.run(() => fetchOne(id), controller.signal)));
-      promise.catch(() => undefined); // awaited later; never an unhandled rejection meanwhile
-      pages.push({ end, promise });
-      next = end;
+      const chunk = taking.then(async () => {
+        if (exhausted) return [];
+        const ids = await take(pageSize);
+        if (ids.length === 0) exhausted = true;
+        return ids;
+      });
+      taking = chunk.catch(() => undefined);
+      const page = chunk.then(async (ids) => ({ ids, results: await Promise.all(ids.map((id) => limiter.run(() => fetchOne(id), controller.signal))) }));
+      page.catch(() => undefined); // awaited later; never an unhandled rejection meanwhile
+      pages.push(page);
     };
     try {
-      while (next < ids.length && pages.length < ahead) startPage();
+      for (let k = 0; k < ahead; k++) startPage();
       while (pages.length > 0) {
-        const page = pages.shift()!;
-        let results: TransformResult[];
+        let page: { ids: string[]; results: TransformResult[] };
         try {
-          results = await page.promise;
+          page = await pages.shift()!;
         } catch (err) {
           ctx.signal.throwIfAborted();
           throw firstError ? firstError.error : err;
         }
-        if (next < ids.length) startPage();
-        yield { end: page.end, results };
+        if (page.ids.length === 0) break; // the ids ran out (every later page is empty too)
+        startPage();
+        yield page;
       }
     } finally {
       ctx.signal.removeEventListener("abort", onAbort);
       if (!controller.signal.aborted) controller.abort(new Error("Gmail fetch stopped"));
     }
+  }
+
+  /** take() over a list held in memory, from index `from`. */
+  function takeFrom(ids: readonly string[], from: number): (n: number) => Promise<string[]> {
+    let next = from;
+    return async (n) => {
+      const chunk = ids.slice(next, next + n);
+      next += chunk.length;
+      return chunk;
+    };
   }
 
   function toPage(results: TransformResult[], checkpoint: GmailCheckpoint): SyncPage {
@@ -402,8 +422,108 @@ export function createGmailConnector(options: GmailConnectorOptions = {}): Conne
   const lastOf = (ids: readonly string[], end: number, from: number, previous: string[]): string[] =>
     [...ids.slice(Math.max(from, end - 3), end).reverse(), ...previous].slice(0, 3);
 
+  /**
+   * A fresh full sync: the listing is read as the fetching goes (one list page ahead), so only
+   * the ids not yet fetched are held, never the whole mailbox's. The total is the profile's
+   * messagesTotal (capped by SYNC_MAX_PAGES) until the listing ends, then the exact count.
+   */
+  async function* freshFullSync(api: GmailApi, ctx: SyncContext): AsyncGenerator<SyncPage, { cursor: GmailCursor }, void> {
+    ctx.progress.stage("Listing emails…");
+    const profile = await api.getProfile().catch((e) => {
+      throw explain(e);
+    });
+    if (typeof profile.historyId !== "string" || !DIGITS.test(profile.historyId)) {
+      throw new SyncError("malformed", "Gmail sent a malformed response for the mailbox profile: no historyId");
+    }
+    const historyId = profile.historyId;
+    const maxPages = Math.max(1, ctx.limits.maxPages);
+    const estimate = typeof profile.messagesTotal === "number" && profile.messagesTotal > 0 ? Math.min(profile.messagesTotal, maxPages * listPageSize) : 0;
+    let total = estimate;
+    ctx.progress.total(total);
+
+    // The listing, read page by page: `buffer` holds what is listed and not yet handed out.
+    let buffer: string[] = [];
+    let listedCount = 0;
+    let listPages = 0;
+    let nextToken: string | null | undefined = null; // undefined: the listing is over
+    let listAhead: Promise<gmail_v1.Schema$ListMessagesResponse> | null = null;
+    let previousPage = new Set<string>();
+    let capped: GmailCap | undefined;
+    /** Recent list pages: where each starts in the listing and the token that fetched it. */
+    const recentPages: Array<{ start: number; token: string | null }> = [];
+    const readList = (token: string | null) => {
+      const p = api.listMessages({ maxResults: listPageSize, ...(token ? { pageToken: token } : {}) }).catch((e) => {
+        throw explain(e);
+      });
+      p.catch(() => undefined); // awaited by the next listNext()
+      return p;
+    };
+    const listNext = async (): Promise<boolean> => {
+      if (nextToken === undefined) return false;
+      ctx.signal.throwIfAborted();
+      const token: string | null = nextToken;
+      listPages += 1;
+      const data = await (listAhead ?? readList(token));
+      listAhead = null;
+      const ids = listedIds(data, `the message list (page ${listPages})`);
+      recentPages.push({ start: listedCount, token });
+      // Mail arriving while we list can shift an id onto the next page: handle it once.
+      const fresh = ids.filter((id) => !previousPage.has(id));
+      previousPage = new Set(ids);
+      buffer.push(...fresh);
+      listedCount += fresh.length;
+      const next = typeof data.nextPageToken === "string" && data.nextPageToken ? data.nextPageToken : null;
+      if (!next) nextToken = undefined;
+      else if (listPages >= maxPages) {
+        nextToken = undefined;
+        const lastId = ids.at(-1);
+        if (lastId !== undefined) {
+          capped = { pages: maxPages, lastId };
+          ctx.progress.capped(cappedNote(maxPages));
+        }
+      } else {
+        nextToken = next;
+        listAhead = readList(next);
+      }
+      if (nextToken === undefined ? listedCount !== total : total > 0 && listedCount > total) {
+        total = listedCount;
+        ctx.progress.total(total);
+      }
+      return true;
+    };
+    const take = async (n: number): Promise<string[]> => {
+      while (buffer.length < n && (await listNext()));
+      const chunk = buffer.slice(0, n);
+      buffer = buffer.slice(chunk.length);
+      return chunk;
+    };
+
+    let done = 0;
+    let last: string[] = [];
+    ctx.progress.stage("Fetching emails…");
+    for await (const { ids, results } of fetchPages(api, ctx, take, concurrency - 1)) {
+      done += ids.length;
+      last = [...ids.slice(-3).reverse(), ...last].slice(0, 3);
+      // The list page holding the last handled email (older pages are not needed any more).
+      while (recentPages.length > 1 && recentPages[1]!.start <= done - 1) recentPages.shift();
+      const checkpoint: GmailFullCheckpoint = {
+        phase: "full",
+        historyId,
+        // While the listing goes on, more than what is done (a resumed run must not stop early).
+        total: nextToken === undefined ? Math.max(total, done) : Math.max(total, done + 1),
+        done,
+        last,
+        pageToken: recentPages[0]?.token ?? null,
+        ...(capped ? { capped } : {}),
+      };
+      yield toPage(results, checkpoint);
+    }
+    return { cursor: { historyId } };
+  }
+
   /** The full sync, fresh (`resume` undefined) or continuing an interrupted one. */
   async function* fullSync(api: GmailApi, ctx: SyncContext, resume?: GmailFullCheckpoint): AsyncGenerator<SyncPage, { cursor: GmailCursor }, void> {
+    if (!resume) return yield* freshFullSync(api, ctx);
     let historyId: string;
     let listing: Listing;
     let from = 0;
@@ -413,19 +533,7 @@ export function createGmailConnector(options: GmailConnectorOptions = {}): Conne
     let capped: GmailCap | undefined;
 
     ctx.progress.stage("Listing emails…");
-    if (!resume) {
-      const profile = await api.getProfile().catch((e) => {
-        throw explain(e);
-      });
-      if (typeof profile.historyId !== "string" || !DIGITS.test(profile.historyId)) {
-        throw new SyncError("malformed", "Gmail sent a malformed response for the mailbox profile: no historyId");
-      }
-      historyId = profile.historyId;
-      listing = (await listMessages(api, ctx, { fromToken: null }))!;
-      total = listing.ids.length;
-      capped = listing.capped;
-      if (capped) ctx.progress.capped(cappedNote(capped.pages));
-    } else {
+    {
       historyId = resume.historyId;
       total = resume.total;
       doneBase = resume.done;
@@ -459,7 +567,9 @@ export function createGmailConnector(options: GmailConnectorOptions = {}): Conne
     ctx.progress.total(total);
 
     ctx.progress.stage("Fetching emails…");
-    for await (const { end, results } of fetchPages(api, ctx, listing.ids, from)) {
+    let end = from;
+    for await (const { results } of fetchPages(api, ctx, takeFrom(listing.ids, from))) {
+      end += results.length;
       const pageStart = end - results.length;
       last = lastOf(listing.ids, end, pageStart, last);
       const checkpoint: GmailFullCheckpoint = {
@@ -507,7 +617,9 @@ export function createGmailConnector(options: GmailConnectorOptions = {}): Conne
     }
     ctx.progress.total(total);
     if (from < ids.length) ctx.progress.stage("Fetching emails…");
-    for await (const { end, results } of fetchPages(api, ctx, ids, from)) {
+    let end = from;
+    for await (const { results } of fetchPages(api, ctx, takeFrom(ids, from))) {
+      end += results.length;
       last = lastOf(ids, end, end - results.length, last);
       const checkpoint: GmailIncrementalCheckpoint = { phase: "incremental", startHistoryId, total, done: doneBase + (end - from), last };
       yield toPage(results, checkpoint);
