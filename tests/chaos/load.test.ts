@@ -246,10 +246,10 @@ describe("load", () => {
 
     // Resident memory back within 10 % of the rest after the control run, by itself. V8 may
     // keep collectable garbage for a long time at rest; when RSS has not come back within
-    // 45 s, one full collection tells garbage from a leak: what is retained must be within 10 %
+    // 30 s, one full collection tells garbage from a leak: what is retained must be within 10 %
     // of what was retained before the crowd.
     let rss = 0;
-    const deadline = Date.now() + 45_000;
+    const deadline = Date.now() + 30_000;
     do {
       rss = await settle();
     } while (rss > baseline * 1.1 && Date.now() < deadline);
@@ -261,7 +261,7 @@ describe("load", () => {
       `${STREAM_CLIENTS} clients over 8 s, each for 50 ms – 2.5 s (${withLastId} with a Last-Event-ID, a fifth never reading; ${early} left before their answer came), one run of 1,200 items`,
       `after: ${after.hubs} hubs, ${after.streams} streams, ${after.busListeners} bus listeners; sockets ${sockets(before)} -> ${sockets(after)}, timers ${before.resources.Timeout ?? 0} -> ${after.resources.Timeout ?? 0}`,
       `next-server RSS at rest: ${mb(baseline * 1024)} after the control run (and one collection), ${mb(peak * 1024)} peak, ${mb(rss * 1024)} after the crowd (${pct(rss, baseline)})` +
-        (byItself ? ", back within 10 % by itself" : ", not back within 10 % after 45 s at rest"),
+        (byItself ? ", back within 10 % by itself" : ", not back within 10 % after 30 s at rest"),
       ...(retainedAfter
         ? [
             `after one full collection (inspector): heap used ${mb(retainedAfter.heapUsed!)} vs ${mb(retainedBefore.heapUsed!)} before the crowd (${pct(retainedAfter.heapUsed!, retainedBefore.heapUsed!)}), RSS ${mb(retainedAfter.rss!)} vs ${mb(retainedBefore.rss!)} (${pct(retainedAfter.rss!, retainedBefore.rss!)}): the rest was garbage V8 had not collected yet`,
