@@ -296,7 +296,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       if (controller.signal.aborted) throw controller.signal.reason;
       if (result.done) break;
       const page = result.value;
-      await writeWithRetry(() => writePage(runId, conn, page, tracker), controller.signal, touch);
+      await withDbRetry(() => writePage(runId, conn, page, tracker), controller.signal, touch);
       touch();
       if (Date.now() >= sliceDeadline) {
         // The slice's time is up: the page and its checkpoint are written; the next slice
@@ -308,11 +308,12 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     }
 
     // Embedding: take the new and changed documents into the local full-text index.
-    const due = await countUnindexed(conn.id);
+    const retry = <T>(work: () => Promise<T>) => withDbRetry(work, controller.signal, touch);
+    const due = await retry(() => countUnindexed(conn.id));
     if (due > 0) {
       tracker.update({ status: "embedding", stage: `Indexing ${formatCount(due, "document", "documents")} for search…`, current_item: undefined });
       let done = 0;
-      for (let n = await indexNextBatch(conn.id); n > 0; n = await indexNextBatch(conn.id)) {
+      for (let n = await retry(() => indexNextBatch(conn.id)); n > 0; n = await retry(() => indexNextBatch(conn.id))) {
         if (controller.signal.aborted) throw controller.signal.reason;
         done += n;
         touch();
@@ -320,7 +321,8 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       }
     }
 
-    await db().connection.update({ where: { id: conn.id }, data: { cursor: JSON.stringify(result.value.cursor ?? null), status: "connected", statusMessage: null } });
+    const cursor = JSON.stringify(result.value.cursor ?? null);
+    await retry(() => db().connection.update({ where: { id: conn.id }, data: { cursor, status: "connected", statusMessage: null } }));
     const s = tracker.snapshot;
     const failedNote = s.failed_items ? `, ${formatCount(s.failed_items, "item", "items")} failed` : "";
     const cappedNote = notes.length ? ` — ${notes.join("; ")}` : "";
@@ -374,14 +376,14 @@ export function isTransientDbError(error: unknown): boolean {
   return e.cause !== undefined && e.cause !== error && isTransientDbError(e.cause);
 }
 
-async function writeWithRetry(write: () => Promise<void>, signal: AbortSignal, alive: () => void): Promise<void> {
+async function withDbRetry<T>(write: () => Promise<T>, signal: AbortSignal, alive: () => void): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await write();
     } catch (error) {
       const delay = DB_RETRY_DELAYS_MS[attempt];
       if (delay === undefined || signal.aborted || !isTransientDbError(error)) throw error;
-      console.warn(`[sync] database busy or unavailable (${(error as Error).message?.split("\n").at(-1)?.slice(0, 120)}); writing the page again in ${delay} ms`);
+      console.warn(`[sync] database busy or unavailable (${(error as Error).message?.split("\n").at(-1)?.slice(0, 120)}); trying again in ${delay} ms`);
       alive(); // waiting on our own database is not a stalled provider
       await new Promise((r) => setTimeout(r, delay));
       if (signal.aborted) throw signal.reason;

@@ -8,7 +8,7 @@ import type { Redis } from "ioredis";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { newRedis, redis, redisKey } from "@/lib/redis/connection";
-import { ShutdownSignal, staleAfterMs } from "@/lib/sync/engine";
+import { ShutdownSignal, isTransientDbError, staleAfterMs } from "@/lib/sync/engine";
 import { SyncError } from "@/lib/sync/errors";
 import { attemptRun, endRun } from "@/lib/sync/attempt";
 import { RedisSlots } from "@/lib/sync/slots";
@@ -126,6 +126,12 @@ export class QueueWorker {
       throw new WaitingError();
     } catch (error) {
       if (error instanceof DelayedError || error instanceof WaitingError) throw error;
+      if (isTransientDbError(error) && !controller.signal.aborted) {
+        // Our own database is busy or away: try the run again shortly (the claim is ours).
+        console.warn(`[worker] run ${runId}: database busy or unavailable; trying again in 2 s`);
+        await job.moveToDelayed(Date.now() + 2000, token);
+        throw new DelayedError();
+      }
       console.error(`[worker] run ${runId} crashed`, error);
       await endRun(runId, "error", "The sync stopped on an unexpected problem; please try again.").catch(() => undefined);
     } finally {

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { ShutdownSignal, staleAfterMs } from "@/lib/sync/engine";
+import { ShutdownSignal, isTransientDbError, staleAfterMs } from "@/lib/sync/engine";
 import { SyncError } from "@/lib/sync/errors";
 import { ACTIVE_STATUSES } from "@/lib/sync/types";
 import { MAX_RESUMES, attemptRun, endRun } from "@/lib/sync/attempt";
@@ -71,6 +71,13 @@ class InProcessRunner {
         this.later(runId, result.delayMs, result.continuation);
       }
     } catch (error) {
+      if (isTransientDbError(error) && !controller.signal.aborted) {
+        // Our own database is busy or away: try the run again shortly (the claim is ours).
+        console.warn(`[runner] run ${runId}: database busy or unavailable; trying again in 2 s`);
+        this.running.delete(runId);
+        this.later(runId, 2000, continuation);
+        return;
+      }
       console.error(`[runner] run ${runId} crashed`, error);
       await endRun(runId, "error", "The sync stopped on an unexpected problem; please try again.").catch(() => undefined);
     } finally {
