@@ -11,6 +11,7 @@ describe("isTransientDbError", () => {
     expect(isTransientDbError(Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }))).toBe(true);
     expect(isTransientDbError(new Error("wrapped", { cause: new Error("Connection terminated unexpectedly") }))).toBe(true);
     expect(isTransientDbError({ code: "SQLITE_BUSY", message: "database is locked" })).toBe(true);
+    expect(isTransientDbError(new Error("Client has encountered a connection error and is not queryable"))).toBe(true);
   });
 
   it("does not retry what a retry cannot fix", () => {

@@ -126,6 +126,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
   setMaxListeners(0, controller.signal);
   let lastActivity = Date.now();
   let waitingUntil = 0;
+  let dbBusy = 0;
   const touch = () => {
     lastActivity = Date.now();
   };
@@ -142,7 +143,9 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
   const watchdog = setInterval(
     () => {
       const now = Date.now();
-      if (now < waitingUntil) return touch();
+      // Waiting on a rate limit, or on our own database (bounded by its own waits and
+      // retries): not the provider stalling.
+      if (now < waitingUntil || dbBusy > 0) return touch();
       if (now - lastActivity > limits.stallTimeoutMs) {
         controller.abort(
           new SyncError(
@@ -287,6 +290,14 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
 
     if (!opts.continuation || tracker.snapshot.status === "queued") tracker.update({ status: "syncing", stage: `Syncing ${provider}…` });
     const ctx: SyncContext = { ...baseCtx, signal: controller.signal, fetch: fetchFor(controller.signal) };
+    const retry = <T>(work: () => Promise<T>) =>
+      withDbRetry(work, controller.signal, () => {
+        dbBusy += 1;
+        return () => {
+          dbBusy -= 1;
+          touch();
+        };
+      });
     const iterator = connector.sync(ctx);
     let result: IteratorResult<SyncPage, { cursor: unknown }>;
     for (;;) {
@@ -296,7 +307,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       if (controller.signal.aborted) throw controller.signal.reason;
       if (result.done) break;
       const page = result.value;
-      await withDbRetry(() => writePage(runId, conn, page, tracker), controller.signal, touch);
+      await retry(() => writePage(runId, conn, page, tracker));
       touch();
       if (Date.now() >= sliceDeadline) {
         // The slice's time is up: the page and its checkpoint are written; the next slice
@@ -308,7 +319,6 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     }
 
     // Embedding: take the new and changed documents into the local full-text index.
-    const retry = <T>(work: () => Promise<T>) => withDbRetry(work, controller.signal, touch);
     const due = await retry(() => countUnindexed(conn.id));
     if (due > 0) {
       tracker.update({ status: "embedding", stage: `Indexing ${formatCount(due, "document", "documents")} for search…`, current_item: undefined });
@@ -333,6 +343,12 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     return "finished";
   } catch (thrown) {
     const reason = controller.signal.aborted ? controller.signal.reason : thrown;
+    if (isTransientDbError(reason)) {
+      // Our database stayed away through every retry: not the provider's fault and not the
+      // end of the run. The runner tries the run again shortly, from its checkpoint.
+      await tracker.flush().catch(() => undefined);
+      throw reason;
+    }
     if (reason instanceof ShutdownSignal) {
       // Leave the run resumable from its last checkpoint; the next start picks it up.
       await tracker.flush().catch(() => undefined);
@@ -372,11 +388,20 @@ export function isTransientDbError(error: unknown): boolean {
   if (!e) return false;
   if (typeof e.code === "string" && ["P1001", "P1002", "P1008", "P1017", "P2024", "P2028", "P2034", "ECONNRESET", "ECONNREFUSED", "57P01", "57P03", "53300", "08006", "08003", "SQLITE_BUSY"].includes(e.code)) return true;
   const message = typeof e.message === "string" ? e.message : "";
-  if (/timeout exceeded when trying to connect|Connection terminated|terminating connection|Unable to start a transaction|database is locked|connection (?:is )?closed/i.test(message)) return true;
+  if (/timeout exceeded when trying to connect|Connection terminated|terminating connection|Unable to start a transaction|database is locked|connection (?:is )?closed|not queryable|connection error/i.test(message)) return true;
   return e.cause !== undefined && e.cause !== error && isTransientDbError(e.cause);
 }
 
-async function withDbRetry<T>(write: () => Promise<T>, signal: AbortSignal, alive: () => void): Promise<T> {
+async function withDbRetry<T>(write: () => Promise<T>, signal: AbortSignal, busy: () => () => void): Promise<T> {
+  const done = busy();
+  try {
+    return await retryDb(write, signal);
+  } finally {
+    done();
+  }
+}
+
+async function retryDb<T>(write: () => Promise<T>, signal: AbortSignal): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await write();
@@ -384,7 +409,6 @@ async function withDbRetry<T>(write: () => Promise<T>, signal: AbortSignal, aliv
       const delay = DB_RETRY_DELAYS_MS[attempt];
       if (delay === undefined || signal.aborted || !isTransientDbError(error)) throw error;
       console.warn(`[sync] database busy or unavailable (${(error as Error).message?.split("\n").at(-1)?.slice(0, 120)}); trying again in ${delay} ms`);
-      alive(); // waiting on our own database is not a stalled provider
       await new Promise((r) => setTimeout(r, delay));
       if (signal.aborted) throw signal.reason;
     }

@@ -103,7 +103,9 @@ class InProcessRunner {
     });
     let handled = 0;
     for (const orphan of orphans) {
-      if (this.running.has(orphan.id) || this.waiting.has(orphan.id) || orphan.workerId === this.workerId) continue;
+      // Ours but not executing here: an attempt that ended without letting go (its database
+      // writes failed); its heartbeat has stopped like a dead process's.
+      if (this.running.has(orphan.id) || this.waiting.has(orphan.id)) continue;
       handled += 1;
       // Handed back by a process that stopped cleanly: not a crash, nothing to count.
       if (orphan.workerId === null && orphan.heartbeatAt.getTime() === 0) {
