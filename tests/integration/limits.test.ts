@@ -1,30 +1,20 @@
 // Concurrency limits per user (SYNC_MAX_RUNS_PER_USER): a user's extra sync waits, saying
 // why, and starts when a slot frees; another user's sync is not held up by it. Runs in
 // the embedded mode and, in the PostgreSQL + Redis stage, across worker processes.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TestUser } from "@/tests/helpers/client";
-import { startServer, type RunningServer } from "@/tests/helpers/server";
-import { createPgDatabase, dropPgDatabase, usePostgres } from "@/tests/helpers/pg";
+import { startOwnServer, type OwnServer } from "@/tests/helpers/own-server";
 import { queryDb } from "@/tests/helpers/db-query";
 
-let server: RunningServer | undefined;
-let dir: string | undefined;
-let pgUrl: string | undefined;
+let own: OwnServer | undefined;
 afterAll(async () => {
-  await server?.stop();
-  if (pgUrl) await dropPgDatabase(pgUrl);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await own?.dispose();
 });
 
 describe("one sync at a time per user (SYNC_MAX_RUNS_PER_USER=1)", () => {
   it("queues the user's second sync with a reason, runs it after the first, and lets other users through", async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "sb-limits-"));
-    if (usePostgres()) pgUrl = await createPgDatabase();
-    const databaseUrl = pgUrl ?? `file:${path.join(dir, "app.db")}`;
-    server = await startServer({ databaseUrl, env: { SYNC_MAX_RUNS_PER_USER: "1" } });
+    own = await startOwnServer("limits", { SYNC_MAX_RUNS_PER_USER: "1" });
+    const { server, databaseUrl } = own;
     const alice = await TestUser.signUp(server.baseUrl);
     const bob = await TestUser.signUp(server.baseUrl);
     await alice.connectSandbox("github", { items: 300, latency_ms: 300, fault: "none" });

@@ -1,31 +1,21 @@
 // Serverless limits: with SYNC_SLICE_S a run executes in slices that each end at a
 // checkpoint and queue the next; the user sees one continuous sync (one event sequence,
 // no "continuing"/"resuming" words, no return to "connecting"), every document once.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TestUser } from "@/tests/helpers/client";
-import { startServer, type RunningServer } from "@/tests/helpers/server";
-import { createPgDatabase, dropPgDatabase, usePostgres } from "@/tests/helpers/pg";
+import { startOwnServer, type OwnServer } from "@/tests/helpers/own-server";
 
-let server: RunningServer | undefined;
-let dir: string | undefined;
-let pgUrl: string | undefined;
+let own: OwnServer | undefined;
 afterAll(async () => {
-  await server?.stop();
-  if (pgUrl) await dropPgDatabase(pgUrl);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await own?.dispose();
 });
 
 describe("a run in slices (SYNC_SLICE_S)", () => {
   it("is one continuous sync to the user, resumed slice after slice from its checkpoint", async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "sb-slices-"));
-    if (usePostgres()) pgUrl = await createPgDatabase();
-    const databaseUrl = pgUrl ?? `file:${path.join(dir, "app.db")}`;
     // The serverless shape: the web server executes the runs itself (with TEST_REDIS=1 it
     // takes them from the BullMQ queue; no separate worker), one slice at a time.
-    server = await startServer({ databaseUrl, env: { SYNC_SLICE_S: "1", SYNC_RUN_IN_WEB: "true" } });
+    own = await startOwnServer("slices", { SYNC_SLICE_S: "1", SYNC_RUN_IN_WEB: "true" });
+    const { server } = own;
     expect(server.worker).toBeUndefined();
     const user = await TestUser.signUp(server.baseUrl);
     // 12 repositories of 50 items at 250 ms a request: several seconds, so several slices.
