@@ -7,18 +7,10 @@ import { Loader2 } from "lucide-react";
 import { formatCount } from "./labels";
 import type { FailureItem } from "./use-sync-failures";
 
-export interface HistoryRun {
-  id: string;
-  status: string;
-  started_at: string;
-  finished_at: string | null;
-  duration_ms: number | null;
-  total_items: number;
-  processed_items: number;
-  failed_items: number;
-  error_message: string | null;
-  notes: string[];
-}
+// The API answer's shape, from the module that produces it (a type: nothing server-side is bundled).
+import type { HistoryRun } from "@/lib/sync/history";
+
+export type { HistoryRun };
 
 const STATUS_TEXT: Record<string, { text: string; cls: string }> = {
   complete: { text: "Completed", cls: "text-green-700" },

@@ -4,21 +4,10 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from "react"
 import { ExternalLink, FileText, Folder, GitBranch, Loader2, Mail, MessageSquare, Search, type LucideIcon } from "lucide-react";
 import { connectorLabel } from "@/components/integrations/labels";
 
-export interface HighlightedText {
-  text: string;
-  highlights: [number, number][];
-}
+// The API answer's shapes, from the module that produces them (types: nothing server-side is bundled).
+import type { HighlightedText, SearchHit as LibraryDocument } from "@/lib/search/search";
 
-export interface LibraryDocument {
-  id: string;
-  provider: string;
-  kind: string;
-  title: HighlightedText;
-  snippet: HighlightedText;
-  author: string | null;
-  url: string | null;
-  updated_at: string;
-}
+export type { HighlightedText, LibraryDocument };
 
 const PROVIDERS = ["gmail", "slack", "box", "github"] as const;
 const KINDS: { value: string; label: string }[] = [
