@@ -1,7 +1,10 @@
-// App benchmarks against the real built app (scenarios 3 and 5): starts `node scripts/start.mjs
-// --no-build` on a free loopback port with a temp SQLite database, drives it like a browser
-// (sign up, connect the Gmail sandbox, PUT a scenario, POST sync, read the SSE stream).
-//   node bench/app.mjs --out <file> [--quick] [--latency 80]
+// App benchmarks against the real built app (scenarios 3 and 5), in two shapes (SHAPES below):
+// "embedded" (`node scripts/start.mjs --no-build` alone, temp SQLite) and "scale-out" (web
+// instance + worker + a provider instance, PostgreSQL + Redis; skipped, with a note, where they
+// do not answer). Drives the app like a browser: sign up, connect the Gmail sandbox, PUT a
+// scenario, POST sync, read the SSE stream.
+//   node bench/app.mjs --out <file> [--quick] [--latency 80] [--shapes embedded,scale-out]
+//                      [--subscribers 1,100,1000] [--fanout-items N] [--ttfp-runs N]
 import { spawn, execSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -23,6 +26,17 @@ const out = arg("out", "bench/results/.app.json");
 const levels = (arg("subscribers", "1,100,1000")).split(",").map(Number);
 const fanoutItems = Number(arg("fanout-items", quick ? "3000" : "5000"));
 const ttfpRuns = Number(arg("ttfp-runs", quick ? "3" : "5"));
+const shapes = arg("shapes", "embedded,scale-out").split(",");
+
+/** Settings every app process of the benchmark shares (web instances and the worker). */
+const APP_SETTINGS = {
+  APP_SECRET: "bench-secret-0123456789abcdef0123456789abcdef",
+  AUTH_RATE_LIMIT_PER_MIN: "1000",
+  SYNC_START_LIMIT_PER_MIN: "1000",
+  SYNC_REQUEST_TIMEOUT_S: "30",
+  SYNC_STALL_TIMEOUT_S: "120",
+  SYNC_TIMEOUT_S: "900",
+};
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,7 +81,7 @@ function buildRunning() {
   return false;
 }
 
-async function startApp(dir) {
+async function startApp(dir, extraEnv = {}) {
   while (buildRunning()) {
     console.log("[bench:app] a `next build` is running; waiting for it");
     await sleep(5000);
@@ -79,13 +93,9 @@ async function startApp(dir) {
       ...process.env,
       PORT: String(port),
       DATABASE_URL: `file:${path.join(dir, "bench.db")}`,
-      APP_SECRET: "bench-secret-0123456789abcdef0123456789abcdef",
+      ...APP_SETTINGS,
       APP_URL: baseUrl,
-      AUTH_RATE_LIMIT_PER_MIN: "1000",
-      SYNC_START_LIMIT_PER_MIN: "1000",
-      SYNC_REQUEST_TIMEOUT_S: "30",
-      SYNC_STALL_TIMEOUT_S: "120",
-      SYNC_TIMEOUT_S: "900",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -212,12 +222,29 @@ function pct(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-function eventTimes(dbFile, runId) {
-  const Database = require("better-sqlite3");
-  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
-  const rows = db.prepare("SELECT seq, name, createdAt FROM sync_event WHERE runId = ? ORDER BY seq").all(runId);
-  db.close();
+/** Event seq → { name, t (ms since epoch) } from the run's stored event log (SQLite file or PostgreSQL). */
+async function eventTimes(db, runId) {
   const map = new Map();
+  if (db.kind === "postgres") {
+    const pg = require("pg");
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      // TIMESTAMP(3) without a zone, written in UTC.
+      const { rows } = await c.query(
+        `SELECT seq, name, (EXTRACT(EPOCH FROM ("createdAt" AT TIME ZONE 'UTC')) * 1000)::float8 AS t FROM sync_event WHERE "runId" = $1 ORDER BY seq`,
+        [runId],
+      );
+      for (const r of rows) map.set(r.seq, { name: r.name, t: Math.round(r.t) });
+    } finally {
+      await c.end();
+    }
+    return map;
+  }
+  const Database = require("better-sqlite3");
+  const sqlite = new Database(db.file, { readonly: true, fileMustExist: true });
+  const rows = sqlite.prepare("SELECT seq, name, createdAt FROM sync_event WHERE runId = ? ORDER BY seq").all(runId);
+  sqlite.close();
   for (const r of rows) {
     const v = r.createdAt;
     const ms = typeof v === "number" ? v : /^\d+$/.test(String(v)) ? Number(v) : Date.parse(String(v).replace(" ", "T") + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? "" : "Z"));
@@ -226,12 +253,142 @@ function eventTimes(dbFile, runId) {
   return map;
 }
 
-async function main() {
-  const dir = mkdtempSync(path.join(tmpdir(), "sb-bench-"));
-  const dbFile = path.join(dir, "bench.db");
-  const started = Date.now();
-  const app = await startApp(dir);
-  const result = { latencyMs: latency, webPid: app.webPid, fanout: [], firstProgress: null };
+// ---- the scale-out shape: PostgreSQL + Redis, runs on a worker process
+
+const pgAdminUrl = process.env.BENCH_PG_URL ?? process.env.DATABASE_URL_TEST ?? "postgres://postgres@127.0.0.1:5432/test";
+const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL_TEST ?? "redis://127.0.0.1:6379";
+
+async function pgAdmin(fn) {
+  const pg = require("pg");
+  const c = new pg.Client({ connectionString: pgAdminUrl, connectionTimeoutMillis: 3000 });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Why the scale-out shape cannot run here, or null when PostgreSQL and Redis both answer. */
+async function scaleOutUnavailable() {
+  try {
+    await pgAdmin((c) => c.query("SELECT 1"));
+  } catch (e) {
+    return `PostgreSQL at ${new URL(pgAdminUrl).host} did not answer (${e.code ?? e.message}); set BENCH_PG_URL`;
+  }
+  const Redis = require("ioredis");
+  const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  r.on("error", () => {});
+  try {
+    await r.connect();
+    await r.ping();
+  } catch (e) {
+    return `Redis at ${new URL(redisUrl).host} did not answer (${e.code ?? e.message}); set BENCH_REDIS_URL`;
+  } finally {
+    r.disconnect();
+  }
+  return null;
+}
+
+async function clearRedisPrefix(prefix) {
+  const Redis = require("ioredis");
+  const r = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  r.on("error", () => {});
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** `npm run worker` (tsx scripts/worker.ts); resolves once it takes runs. */
+async function startWorker(env) {
+  const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/worker.ts"], {
+    env: { ...process.env, ...APP_SETTINGS, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes("taking sync runs")) {
+    if (child.exitCode !== null) throw new Error(`worker exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`worker did not start within 60 s:\n${output}`);
+    await sleep(100);
+  }
+  const pid = descendants(child.pid).find((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, "utf8").includes("scripts/worker.ts");
+    } catch {
+      return false;
+    }
+  }) ?? child.pid;
+  return {
+    pid,
+    output: () => output,
+    async stop() {
+      const all = [...descendants(child.pid), child.pid];
+      child.kill("SIGTERM");
+      await Promise.race([new Promise((r) => child.once("exit", r)), sleep(15_000)]);
+      for (const p of all) {
+        try {
+          process.kill(p, "SIGKILL");
+        } catch {}
+      }
+    },
+  };
+}
+
+const SHAPES = {
+  embedded: "`npm start`'s default: one process is the web instance, runs the sync, and serves the sandbox provider the sync reads from; SQLite",
+  "scale-out":
+    "the README's deployment shape: the measured web instance only serves the app and the streams; the sync runs on a worker (`npm run worker`, BullMQ over Redis) and its progress reaches the web instance over Redis pub/sub; the sandbox provider is a second web instance; PostgreSQL",
+};
+
+/** Starts the processes of one shape; returns { web, db, extra processes, stop }. */
+async function startShape(shape, dir) {
+  if (shape === "embedded") {
+    const web = await startApp(dir);
+    return { web, db: { kind: "sqlite", file: path.join(dir, "bench.db") }, others: {}, stop: () => web.stop() };
+  }
+  const name = `sb_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  await pgAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+  const u = new URL(pgAdminUrl);
+  u.pathname = `/${name}`;
+  const db = { kind: "postgres", url: u.toString() };
+  const prefix = `bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const common = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, SYNC_RUN_IN_WEB: "false" };
+  const started = [];
+  const stop = async () => {
+    for (const p of started.reverse()) await p.stop().catch(() => {});
+    await pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch(() => {});
+    await clearRedisPrefix(prefix).catch(() => {});
+  };
+  try {
+    // The provider first: it applies the migrations the others then find done.
+    const provider = await startApp(dir, common);
+    started.push(provider);
+    const web = await startApp(dir, common);
+    started.push(web);
+    // The worker reaches the sandboxes at its APP_URL: the provider instance.
+    const worker = await startWorker({ ...common, APP_URL: provider.baseUrl });
+    started.push(worker);
+    return { web, db, others: { worker: worker.pid, provider: provider.webPid }, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+async function measureShape(shape, dir) {
+  const procs = await startShape(shape, dir);
+  const app = procs.web;
+  const result = { shape, description: SHAPES[shape], webPid: app.webPid, fanout: [], firstProgress: null };
   try {
     // A fresh user (and so a fresh Gmail connection) for every run: each sync is a first, full one.
     const freshUser = async () => {
@@ -267,12 +424,15 @@ async function main() {
       // is part of every measured delivery.
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
-      const s0 = procStat(app.webPid);
+      const watched = { web: app.webPid, ...procs.others };
+      const s0 = Object.fromEntries(Object.entries(watched).map(([k, pid]) => [k, procStat(pid)]));
+      const peak = Object.fromEntries(Object.keys(watched).map((k) => [k, s0[k]?.rss ?? 0]));
       const t0 = Date.now();
-      let peakRss = s0?.rss ?? 0;
       const sampler = setInterval(() => {
-        const s = procStat(app.webPid);
-        if (s) peakRss = Math.max(peakRss, s.rss);
+        for (const [k, pid] of Object.entries(watched)) {
+          const s = procStat(pid);
+          if (s) peak[k] = Math.max(peak[k], s.rss);
+        }
       }, 100);
       const res = await user.call("/api/integrations/gmail/sync", { method: "POST" });
       const body = await res.json();
@@ -287,7 +447,7 @@ async function main() {
       loop.disable();
       const s1 = procStat(app.webPid);
       const wall = (Date.now() - t0) / 1000;
-      const times = eventTimes(dbFile, body.sync_id);
+      const times = await eventTimes(procs.db, body.sync_id);
       const lat = [];
       let replayed = 0;
       for (const s of subs) {
@@ -304,6 +464,7 @@ async function main() {
       lat.sort((a, b) => a - b);
       const terminal = [...times.values()].at(-1)?.name;
       result.fanout.push({
+        shape,
         subscribers: n,
         opened200: statuses.filter((x) => x === 200).length,
         allOpenMs,
@@ -318,16 +479,39 @@ async function main() {
         p99Ms: pct(lat, 99),
         maxMs: lat.at(-1) ?? null,
         wallSeconds: Math.round(wall * 10) / 10,
-        webCpuPercentOfOneCore: s0 && s1 ? Math.round(((s1.cpuTicks - s0.cpuTicks) / CLK_TCK / wall) * 1000) / 10 : null,
-        webPeakRssBytes: peakRss,
+        webCpuPercentOfOneCore: s0.web && s1 ? Math.round(((s1.cpuTicks - s0.web.cpuTicks) / CLK_TCK / wall) * 1000) / 10 : null,
+        webPeakRssBytes: peak.web,
+        otherPeakRssBytes: Object.fromEntries(Object.entries(peak).filter(([k]) => k !== "web")),
         clientLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10,
         webRssAfterBytes: s1?.rss ?? null,
       });
-      console.log(`[bench:app] ${n} subscribers: ${JSON.stringify(result.fanout.at(-1))}`);
+      console.log(`[bench:app] ${shape}, ${n} subscribers: ${JSON.stringify(result.fanout.at(-1))}`);
     }
   } finally {
-    await app.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await procs.stop();
+  }
+  return result;
+}
+
+async function main() {
+  const started = Date.now();
+  const result = { latencyMs: latency, shapes: [], notes: [] };
+  for (const shape of shapes) {
+    if (!SHAPES[shape]) throw new Error(`unknown shape ${shape} (embedded, scale-out)`);
+    if (shape === "scale-out") {
+      const why = await scaleOutUnavailable();
+      if (why) {
+        result.notes.push(`scale-out shape not measured: ${why}`);
+        console.log(`[bench:app] scale-out shape skipped: ${why}`);
+        continue;
+      }
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), "sb-bench-"));
+    try {
+      result.shapes.push(await measureShape(shape, dir));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   result.seconds = Math.round((Date.now() - started) / 100) / 10;
   writeFileSync(out, JSON.stringify(result, null, 2));

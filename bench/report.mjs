@@ -4,6 +4,16 @@ const NAMES = { gmail: "Gmail", slack: "Slack", box: "Box", github: "GitHub" };
 
 const fmt = (n, d = 1) => (n === null || n === undefined || Number.isNaN(n) ? "–" : Number(n).toLocaleString("en-US", { maximumFractionDigits: d }));
 const mb = (b) => (b ? `${fmt(b / 1048576, 0)} MB` : "–");
+const SHAPE_NAMES = { embedded: "embedded (one process)", "scale-out": "web instance, sync on a worker" };
+const SHAPE_SHORT = { embedded: "emb.", "scale-out": "s-o" };
+
+/** The app scenarios per shape (results before the shapes existed: one embedded shape). */
+function appShapes(app) {
+  if (!app) return [];
+  if (Array.isArray(app.shapes)) return app.shapes;
+  return [{ shape: "embedded", description: "one process is the web instance, runs the sync and serves the sandbox; SQLite", fanout: app.fanout ?? [], firstProgress: app.firstProgress ?? null }];
+}
+
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function svgFrame(w, h, title, body) {
@@ -108,16 +118,18 @@ export function renderReport(r) {
       met: u ? u.requests > 0 && u.notModified === u.requests : null,
     });
   }
-  const f1000 = r.app?.fanout?.find((f) => f.subscribers === 1000);
+  const shapes = appShapes(r.app);
+  const at1000 = shapes.map((sh) => ({ sh, f: sh.fanout.find((f) => f.subscribers === 1000) })).filter((x) => x.f);
+  const label = (sh) => SHAPE_NAMES[sh.shape] ?? sh.shape;
   targets.push({
     target: "1,000 subscribers: p99 delivery < 100 ms",
-    measured: f1000 ? `p99 ${fmt(f1000.p99Ms, 0)} ms (p50 ${fmt(f1000.p50Ms, 0)} ms, ${fmt(f1000.deliveriesMeasured, 0)} deliveries)` : "not measured",
-    met: f1000 && f1000.p99Ms !== null ? f1000.p99Ms < 100 : null,
+    measured: at1000.length ? at1000.map(({ sh, f }) => `${label(sh)}: p99 ${fmt(f.p99Ms, 0)} ms (p50 ${fmt(f.p50Ms, 0)} ms, ${fmt(f.deliveriesMeasured, 0)} deliveries)`).join("; ") : "not measured",
+    met: at1000.length ? at1000.every(({ f }) => f.p99Ms !== null && f.p99Ms < 100) : null,
   });
   targets.push({
     target: "1,000 subscribers: web process < 300 MB",
-    measured: f1000 ? `peak RSS ${mb(f1000.webPeakRssBytes)}` : "not measured",
-    met: f1000 ? f1000.webPeakRssBytes < 300 * 1048576 : null,
+    measured: at1000.length ? at1000.map(({ sh, f }) => `${label(sh)}: peak RSS ${mb(f.webPeakRssBytes)}`).join("; ") : "not measured",
+    met: at1000.length ? at1000.every(({ f }) => f.webPeakRssBytes < 300 * 1048576) : null,
   });
   const m = r.memory;
   targets.push({
@@ -125,11 +137,11 @@ export function renderReport(r) {
     measured: m ? `${fmt(m.ratio, 2)}x (${mb(m.runs[1].vmHwmBytes)} for ${fmt(m.runs[1].items, 0)} vs ${mb(m.runs[0].vmHwmBytes)} for ${fmt(m.runs[0].items, 0)})` : "not measured",
     met: m ? (full ? m.ratio <= 1.3 : null) : null,
   });
-  const fp = r.app?.firstProgress;
+  const fps = shapes.filter((sh) => sh.firstProgress && sh.firstProgress.maxMs !== null);
   targets.push({
     target: "First progress event < 300 ms after the Sync POST",
-    measured: fp && fp.medianMs !== null ? `median ${fmt(fp.medianMs, 0)} ms, worst ${fmt(fp.maxMs, 0)} ms (${fp.runs.length} runs)` : "not measured",
-    met: fp && fp.maxMs !== null ? fp.maxMs < 300 : null,
+    measured: fps.length ? fps.map((sh) => `${label(sh)}: median ${fmt(sh.firstProgress.medianMs, 0)} ms, worst ${fmt(sh.firstProgress.maxMs, 0)} ms (${sh.firstProgress.runs.length} runs)`).join("; ") : "not measured",
+    met: fps.length ? fps.every((sh) => sh.firstProgress.maxMs < 300) : null,
   });
 
   const sr = r.search;
@@ -216,21 +228,29 @@ export function renderReport(r) {
 
   // ---- fan-out
   md.push("## 3. Live progress fan-out", "");
-  const fo = r.app?.fanout ?? [];
-  if (!fo.length) md.push("Not measured (see notes).", "");
+  const withFanout = shapes.filter((sh) => sh.fanout.length);
+  if (!withFanout.length) md.push("Not measured (see notes).", "");
   else {
+    const fo0 = withFanout[0].fanout[0];
     md.push(
-      `The real built app (\`scripts/start.mjs --no-build\`, SQLite in a temp dir); per level a fresh user runs a Gmail sandbox sync of ${fmt(fo[0].syncItems, 0)} messages while N streams of /api/sync-progress/<id>/stream are read by one client process. Delivery latency: the event row's createdAt (SQLite, written by the web process) to the moment the client has parsed the event, same host clock; events recorded before a subscriber's stream opened (replayed history) are left out. CPU: the next-server process's utime+stime over the level's wall time.`,
+      `The real built app (\`npm start\`'s server, \`scripts/start.mjs --no-build\`), in each shape below; per level a fresh user runs a Gmail sandbox sync of ${fmt(fo0.syncItems, 0)} messages while N streams of /api/sync-progress/<id>/stream are read by one client process. Delivery latency: the event row's createdAt (written by whichever process runs the sync) to the moment the client has parsed the event, same host clock; events recorded before a subscriber's stream opened (replayed history) are left out. CPU and RSS: the web server process (utime+stime over the level's wall time; RSS sampled every 100 ms).`,
       "",
-      "| Subscribers | Streams open (200) | Time to open all | Deliveries measured | p50 | p99 | max | Client event-loop delay p99 | Web CPU (% of a core) | Web peak RSS |",
-      "|---|---|---|---|---|---|---|---|---|---|",
     );
-    for (const f of fo) {
-      md.push(`| ${fmt(f.subscribers, 0)} | ${f.opened200} | ${fmt(f.allOpenMs, 0)} ms | ${fmt(f.deliveriesMeasured, 0)} | ${fmt(f.p50Ms, 0)} ms | ${fmt(f.p99Ms, 0)} ms | ${fmt(f.maxMs, 0)} ms | ${f.clientLoopDelayP99Ms === undefined ? "–" : `${fmt(f.clientLoopDelayP99Ms, 0)} ms`} | ${fmt(f.webCpuPercentOfOneCore)} | ${mb(f.webPeakRssBytes)} |`);
+    for (const sh of withFanout) md.push(`- **${label(sh)}**: ${sh.description}.`);
+    md.push(
+      "",
+      "| Shape | Subscribers | Streams open (200) | Time to open all | Deliveries measured | p50 | p99 | max | Client event-loop delay p99 | Web CPU (% of a core) | Web peak RSS | Other processes' peak RSS |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    );
+    for (const sh of withFanout) {
+      for (const f of sh.fanout) {
+        const others = Object.entries(f.otherPeakRssBytes ?? {}).map(([k, v]) => `${k} ${mb(v)}`).join(", ") || "–";
+        md.push(`| ${label(sh)} | ${fmt(f.subscribers, 0)} | ${f.opened200} | ${fmt(f.allOpenMs, 0)} ms | ${fmt(f.deliveriesMeasured, 0)} | ${fmt(f.p50Ms, 0)} ms | ${fmt(f.p99Ms, 0)} ms | ${fmt(f.maxMs, 0)} ms | ${f.clientLoopDelayP99Ms === undefined ? "–" : `${fmt(f.clientLoopDelayP99Ms, 0)} ms`} | ${fmt(f.webCpuPercentOfOneCore)} | ${mb(f.webPeakRssBytes)} | ${others} |`);
+      }
     }
     md.push(
       "",
-      "Read with care: the web process also runs the sync itself (the engine lives in the web process), so its RSS at 1 subscriber is already the baseline for the others; opening the streams one client process asks for takes a while at 1,000 (the column \"Time to open all\"), and deliveries count only for streams already open; the client's own event-loop delay is part of every measured latency (an upper bound on what a browser would see).",
+      "Read with care: in the embedded shape the web process also runs the sync and serves the sandbox the sync reads from, so its CPU and RSS at 1 subscriber are already the baseline for the others; opening the streams one client process asks for takes a while at 1,000 (the column \"Time to open all\"), and deliveries count only for streams already open; the client's own event-loop delay is part of every measured latency (an upper bound on what a browser would see). The server runs with `SERVER_OPTIMIZE_FOR=memory` (the default: V8's --optimize-for-size) unless the run's environment sets it.",
       "",
       "![Delivery latency percentiles against subscriber count](fanout.svg)",
       "",
@@ -239,13 +259,15 @@ export function renderReport(r) {
       title: "Delivery latency (ms) by subscriber count; dashed: 100 ms target",
       unit: "ms",
       markers: [{ value: 100, label: "100 ms" }],
-      groups: fo.map((f) => ({
-        label: `${fmt(f.subscribers, 0)} subs`,
-        bars: [
-          { value: f.p50Ms, color: "#2b7bb9", text: `p50 ${fmt(f.p50Ms, 0)} ms` },
-          { value: f.p99Ms, color: "#e08a2c", text: `p99 ${fmt(f.p99Ms, 0)} ms` },
-        ],
-      })),
+      groups: withFanout.flatMap((sh) =>
+        sh.fanout.map((f) => ({
+          label: `${withFanout.length > 1 ? `${SHAPE_SHORT[sh.shape] ?? sh.shape} ` : ""}${fmt(f.subscribers, 0)}`,
+          bars: [
+            { value: f.p50Ms, color: "#2b7bb9", text: `p50 ${fmt(f.p50Ms, 0)} ms` },
+            { value: f.p99Ms, color: "#e08a2c", text: `p99 ${fmt(f.p99Ms, 0)} ms` },
+          ],
+        })),
+      ),
       legend: [
         { label: "p50", color: "#2b7bb9" },
         { label: "p99", color: "#e08a2c" },
@@ -277,14 +299,11 @@ export function renderReport(r) {
 
   // ---- first progress
   md.push("## 5. Time to first progress", "");
-  if (!fp) md.push("Not measured (see notes).", "");
+  if (!fps.length) md.push("Not measured (see notes).", "");
   else {
-    md.push(
-      `From just before the Sync POST to the client parsing the first \`progress\` event (the stream is opened as soon as the POST answers), each run a first sync of ${fp.items} Gmail sandbox messages by a fresh user.`,
-      "",
-      `Runs (POST answered / first progress, ms): ${fp.runs.map((x) => `${x.postMs} / ${x.firstProgressMs ?? "none"}`).join("; ")}.`,
-      "",
-    );
+    md.push(`From just before the Sync POST to the client parsing the first \`progress\` event (the stream is opened as soon as the POST answers), each run a first sync of ${fps[0].firstProgress.items} Gmail sandbox messages by a fresh user.`, "");
+    for (const sh of fps) md.push(`- ${label(sh)} — runs (POST answered / first progress, ms): ${sh.firstProgress.runs.map((x) => `${x.postMs} / ${x.firstProgressMs ?? "none"}`).join("; ")}.`);
+    md.push("");
   }
 
   // ---- search

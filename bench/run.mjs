@@ -196,6 +196,7 @@ await timed("app", async () => {
   const r = await run(process.execPath, ["bench/app.mjs", "--out", out, "--latency", String(latency), "--fanout-items", String(FANOUT_ITEMS), ...(quick ? ["--quick"] : [])]);
   result.app = readJson(out);
   if (!result.app) result.notes.push(`app scenarios failed (exit ${r.code}): ${r.output.slice(-800)}`);
+  else result.notes.push(...(result.app.notes ?? []));
 });
 
 result.steps = steps;

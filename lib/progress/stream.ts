@@ -253,9 +253,26 @@ export function openStreams(runId: string): number {
   return (globalThis as Holder)[hubsKey]?.get(runId)?.subs.size ?? 0;
 }
 
-export function progressStream(opts: StreamOptions): ReadableStream<Uint8Array> {
+/** Where a stream's bytes go: a web ReadableStream (the Next route) or a Node response (lib/progress/node-stream.ts). */
+export interface StreamSink {
+  /** Returns false when the sink cannot take more (closed): the stream then ends. */
+  write(bytes: Uint8Array): boolean;
+  /** The stream's end after its terminal event (or a run that no longer exists). */
+  close(): void;
+  error(error: unknown): void;
+}
+
+/**
+ * Tails the run's log into `sink` until the terminal event, `opts.signal` aborts, or the sink
+ * refuses a write. Returns a function that detaches the stream (idempotent).
+ */
+export function attachProgressStream(opts: StreamOptions, sink: StreamSink): () => void {
   const pingMs = opts.pingMs ?? PING_INTERVAL_MS;
   const pollMs = opts.pollMs ?? 5000;
+  const { runId, after, signal } = opts;
+  // The run row the route read is used once, at the start: a stream open for a whole sync
+  // must not keep its own copy (a thousand streams of one run would hold a thousand).
+  let given: StreamOptions["run"] | undefined = opts.run;
   let closed = false;
   let hub: RunHub | undefined;
   let sub: Subscriber | undefined;
@@ -263,71 +280,89 @@ export function progressStream(opts: StreamOptions): ReadableStream<Uint8Array> 
   const cleanup = () => {
     if (closed) return;
     closed = true;
-    opts.signal.removeEventListener("abort", cleanup);
+    signal.removeEventListener("abort", cleanup);
     if (hub && sub) hub.leave(sub);
   };
+  const write = (bytes: Uint8Array) => {
+    if (closed) return;
+    let ok: boolean;
+    try {
+      ok = sink.write(bytes);
+    } catch {
+      ok = false;
+    }
+    if (!ok) return cleanup();
+    if (sub) sub.lastWrite = Date.now();
+  };
+  const finish = () => {
+    if (closed) return;
+    cleanup();
+    try {
+      sink.close();
+    } catch {
+      // already closed by the reader
+    }
+  };
+  const fail = (error: unknown) => {
+    if (closed) return;
+    console.error("[stream] progress stream failed", error);
+    cleanup();
+    try {
+      sink.error(error);
+    } catch {
+      // already closed
+    }
+  };
+  signal.addEventListener("abort", cleanup, { once: true });
+  if (signal.aborted) {
+    cleanup();
+    return cleanup;
+  }
+  write(RETRY_BYTES);
 
+  const begin = async () => {
+    const known = given;
+    given = undefined;
+    const run = known && (after !== null || known.startedAt !== undefined) ? known : await db().syncRun.findUnique({ where: { id: runId } });
+    if (closed) return;
+    if (!run) return finish();
+    let cursor: number;
+    if (after === null) {
+      const data = toProgressData(run as SyncRun);
+      const name = isTerminal(data.status) ? data.status : run.lastSeq <= 1 ? "started" : "progress";
+      write(encoder.encode(formatEvent({ id: run.lastSeq, event: name, data: JSON.stringify(data) })));
+      if (isTerminal(data.status)) return finish();
+      cursor = run.lastSeq;
+    } else {
+      cursor = after;
+      // Resuming after the terminal event: there is nothing more to send.
+      if (isTerminal(run.status) && run.lastSeq <= cursor) return finish();
+    }
+    if (closed) return;
+    sub = { cursor, catchingUp: false, lastWrite: Date.now(), pingMs, write, finish, fail, closed: () => closed };
+    hub = hubFor(runId, pollMs, pingMs);
+    hub.join(sub, run.lastSeq);
+  };
+  begin().catch(fail);
+  return cleanup;
+}
+
+/** The stream as a web ReadableStream (the Next.js route's body). */
+export function progressStream(opts: StreamOptions): ReadableStream<Uint8Array> {
+  let detach: (() => void) | undefined;
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      const write = (bytes: Uint8Array) => {
-        if (closed) return;
-        try {
+      detach = attachProgressStream(opts, {
+        write(bytes) {
           controller.enqueue(bytes);
-          if (sub) sub.lastWrite = Date.now();
-        } catch {
-          cleanup();
-        }
-      };
-      const finish = () => {
-        if (closed) return;
-        cleanup();
-        try {
-          controller.close();
-        } catch {
-          // already closed by the reader
-        }
-      };
-      const fail = (error: unknown) => {
-        if (closed) return;
-        console.error("[stream] progress stream failed", error);
-        cleanup();
-        try {
-          controller.error(error);
-        } catch {
-          // already closed
-        }
-      };
-      opts.signal.addEventListener("abort", cleanup, { once: true });
-      if (opts.signal.aborted) return cleanup();
-      write(RETRY_BYTES);
-
-      const begin = async () => {
-        const run =
-          opts.run && (opts.after !== null || opts.run.startedAt !== undefined)
-            ? opts.run
-            : await db().syncRun.findUnique({ where: { id: opts.runId } });
-        if (closed) return;
-        if (!run) return finish();
-        let cursor: number;
-        if (opts.after === null) {
-          const data = toProgressData(run as SyncRun);
-          const name = isTerminal(data.status) ? data.status : run.lastSeq <= 1 ? "started" : "progress";
-          write(encoder.encode(formatEvent({ id: run.lastSeq, event: name, data: JSON.stringify(data) })));
-          if (isTerminal(data.status)) return finish();
-          cursor = run.lastSeq;
-        } else {
-          cursor = opts.after;
-          // Resuming after the terminal event: there is nothing more to send.
-          if (isTerminal(run.status) && run.lastSeq <= cursor) return finish();
-        }
-        sub = { cursor, catchingUp: false, lastWrite: Date.now(), pingMs, write, finish, fail, closed: () => closed };
-        hub = hubFor(opts.runId, pollMs, pingMs);
-        hub.join(sub, run.lastSeq);
-      };
-      begin().catch(fail);
+          return true;
+        },
+        close: () => controller.close(),
+        error: (error) => controller.error(error),
+      });
     },
     cancel() {
-      cleanup();
+      detach?.();
     },
   });
 }

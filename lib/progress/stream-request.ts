@@ -1,0 +1,26 @@
+// What a progress-stream request may open, decided before any byte of the stream is sent
+// (after that the status is 200 for good). Shared by the Next.js route and the custom
+// server's direct path (lib/progress/node-stream.ts), so both answer alike.
+import { ApiError, notFound } from "@/lib/api/errors";
+import { SYNC_ID_PATTERN } from "@/lib/api/params";
+import type { Viewer } from "@/lib/auth";
+import { parseLastEventId } from "@/lib/progress/sse";
+import type { StreamOptions } from "@/lib/progress/stream";
+import { findOwnRun } from "@/lib/sync/service";
+
+/** The stream to open for `viewer`, or an ApiError (404 not theirs or no such sync, 400 bad Last-Event-ID). */
+export async function streamRequest(
+  viewer: Viewer,
+  syncId: string,
+  lastEventId: string | null,
+  signal: AbortSignal,
+): Promise<StreamOptions> {
+  if (!SYNC_ID_PATTERN.test(syncId)) throw notFound("No such sync");
+  const run = await findOwnRun(viewer, syncId);
+  const last = parseLastEventId(lastEventId);
+  if (last.kind === "invalid") throw new ApiError(400, last.reason);
+  if (last.kind === "valid" && last.seq > run.lastSeq) {
+    throw new ApiError(400, `Last-Event-ID ${last.seq} is ahead of this sync's last event (${run.lastSeq}); reconnect without it.`);
+  }
+  return { runId: run.id, after: last.kind === "valid" ? last.seq : null, signal, run };
+}
