@@ -1,6 +1,7 @@
 // The Gmail sandbox in a process of its own, for the memory benchmark (scenario 4): a real sync
 // talks to Gmail over the network, so the fake provider's memory (generating and serialising
-// 100,000 messages) must not be counted as the sync's. bench/sync.bench.test.ts spawns it as
+// 100,000 messages) must not be counted as the sync's. bench/memory.ts spawns it (spawnGmailSandbox in
+// bench/harness.ts) as
 //   node --import tsx bench/gmail-sandbox.ts <items>
 // It serves lib/sandbox/gmail/handler.ts on 127.0.0.1 with the quota clock running 1000x fast,
 // no latency and no request log, creates one account with <items> messages, and prints one JSON

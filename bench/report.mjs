@@ -134,7 +134,7 @@ export function renderReport(r) {
   const m = r.memory;
   targets.push({
     target: "100,000-message peak memory within 1.3x of the 10,000-message run",
-    measured: m ? `${fmt(m.ratio, 2)}x (${mb(m.runs[1].vmHwmBytes)} for ${fmt(m.runs[1].items, 0)} vs ${mb(m.runs[0].vmHwmBytes)} for ${fmt(m.runs[0].items, 0)})` : "not measured",
+    measured: m ? `${fmt(m.ratio, 2)}x (sync process VmHWM ${mb(m.runs[1].vmHwmBytes)} for ${fmt(m.runs[1].items, 0)} vs ${mb(m.runs[0].vmHwmBytes)} for ${fmt(m.runs[0].items, 0)}; sandbox process, not counted: ${mb(m.runs[1].sandboxVmHwmBytes)} / ${mb(m.runs[0].sandboxVmHwmBytes)})` : "not measured",
     met: m ? (full ? m.ratio <= 1.3 : null) : null,
   });
   const fps = shapes.filter((sh) => sh.firstProgress && sh.firstProgress.maxMs !== null);
@@ -279,21 +279,27 @@ export function renderReport(r) {
   md.push("## 4. Memory against items synced", "");
   if (!m) md.push("Not measured (see notes).", "");
   else {
-    md.push(m.method, "", "| Messages | Seconds | Items/s | Requests | Peak RSS (VmHWM) | Peak V8 heap: used / reserved |", "|---|---|---|---|---|---|");
-    for (const x of m.runs) md.push(`| ${fmt(x.items, 0)} | ${fmt(x.seconds, 1)} | ${fmt(x.itemsPerSecond)} | ${fmt(x.requests, 0)} | ${mb(x.vmHwmBytes)} | ${x.peakHeap ? `${mb(x.peakHeap.used)} / ${mb(x.peakHeap.total)}` : "–"} |`);
+    md.push(m.method, "", "| Messages | Seconds | Items/s | Requests | Peak RSS (VmHWM) | RSS before the sync | Peak V8 heap: used / reserved | Sandbox process peak RSS (not counted) |", "|---|---|---|---|---|---|---|---|");
+    for (const x of m.runs) md.push(`| ${fmt(x.items, 0)} | ${fmt(x.seconds, 1)} | ${fmt(x.itemsPerSecond)} | ${fmt(x.requests, 0)} | ${mb(x.vmHwmBytes)} | ${mb(x.rssBeforeBytes)} | ${x.peakHeap ? `${mb(x.peakHeap.used)} / ${mb(x.peakHeap.total)}` : "–"} | ${mb(x.sandboxVmHwmBytes)} |`);
     md.push(
       "",
-      `Ratio: ${fmt(m.ratio, 2)}x. The sandbox serving the messages runs in the same process, so its memory is counted too. What the connector holds does not grow with the item count: it reads the message list as it fetches (one list page ahead) and keeps only the ids not yet fetched and the few pages in flight. What growth remains is V8's: it sizes its heap from the allocation rate, so the longer a CPU-bound run, the more heap it reserves between collections (the "reserved" column), and RSS follows (sampled during development, the heap's low points stayed near 80 MB through a 60,000-message run).`,
+      `Ratio: ${fmt(m.ratio, 2)}x. Only the sync process is counted: the sandbox serving the messages (generating and serialising them) is a process of its own, like the real Gmail across the network, and its peak is the last column. "RSS before the sync" is that process with its modules loaded (Node, tsx's loader, the connectors and their SDKs), which both sizes carry. What the connector holds does not grow with the item count: it reads the message list as it fetches (one list page ahead) and keeps only the ids not yet fetched and the few pages in flight. What growth remains is V8's: it sizes its heap from the allocation rate and lets it grow well past the live data between full collections, so the longer a CPU-bound run, the more heap it may have reserved at its peak (the "reserved" column), and RSS follows; memory in use after each full collection stays flat.`,
       "",
       "![Peak memory against items synced](memory.svg)",
       "",
     );
     svgs["memory.svg"] = barChart({
-      title: `Peak RSS of a Gmail sync by message count; dashed: 1.3x the smaller run`,
+      title: `Peak RSS of a Gmail sync process by message count; dashed: 1.3x the smaller run`,
       unit: "MB",
       markers: [{ value: (m.runs[0].vmHwmBytes * 1.3) / 1048576, label: "1.3x" }],
-      groups: m.runs.map((x) => ({ label: `${fmt(x.items, 0)} msgs`, bars: [{ value: x.vmHwmBytes / 1048576, color: "#2b7bb9", text: mb(x.vmHwmBytes) }] })),
-      legend: [{ label: "peak RSS (VmHWM)", color: "#2b7bb9" }],
+      groups: m.runs.map((x) => ({
+        label: `${fmt(x.items, 0)} msgs`,
+        bars: [
+          { value: x.vmHwmBytes / 1048576, color: "#2b7bb9", text: mb(x.vmHwmBytes) },
+          ...(x.sandboxVmHwmBytes ? [{ value: x.sandboxVmHwmBytes / 1048576, color: "#bbbbbb", text: `${mb(x.sandboxVmHwmBytes)} (sandbox)` }] : []),
+        ],
+      })),
+      legend: [{ label: "sync process peak RSS (VmHWM)", color: "#2b7bb9" }, { label: "sandbox process peak RSS, not counted", color: "#bbbbbb" }],
     });
   }
 
