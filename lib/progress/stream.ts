@@ -29,6 +29,12 @@ export interface StreamOptions {
 }
 
 const TERMINAL_NAMES = new Set<string>(TERMINAL_STATUSES);
+/**
+ * A missing seq with later ones stored is given this long to appear (events are written in
+ * order, so it should never happen); after that, or at once when the run's terminal event is
+ * already stored, streams go on past it instead of waiting for it for ever.
+ */
+export const HOLE_GRACE_MS = 10_000;
 const RING_SIZE = 512;
 const READ_BATCH = 500;
 const encoder = new TextEncoder();
@@ -87,6 +93,8 @@ class RunHub {
   private pollTimer: ReturnType<typeof setInterval>;
   private pingTimer: ReturnType<typeof setInterval>;
   private disposed = false;
+  /** Missing seqs seen with later ones stored: first seq of the hole → when first seen. */
+  private holes = new Map<number, number>();
 
   constructor(
     readonly runId: string,
@@ -172,6 +180,7 @@ class RunHub {
           this.readAgain = false;
           for (;;) {
             const rows = await readEvents(this.runId, this.cursor);
+            if (rows[0] && rows[0].seq > this.cursor + 1 && this.holeIsLost(this.cursor + 1, rows)) this.cursor = rows[0].seq - 1;
             for (const r of rows) this.accept(r);
             if (rows.length < READ_BATCH || this.disposed) break;
           }
@@ -208,7 +217,15 @@ class RunHub {
           if (rows.length === 0) return;
           for (const r of rows) {
             if (sub.closed()) return;
-            if (r.seq !== sub.cursor + 1) break;
+            if (r.seq !== sub.cursor + 1) {
+              if (!this.holeIsLost(sub.cursor + 1, rows.slice(rows.indexOf(r)))) {
+                // Looked at again once the hole's grace has passed.
+                const retry = setTimeout(() => this.catchUp(sub), HOLE_GRACE_MS);
+                retry.unref?.();
+                return;
+              }
+              sub.cursor = r.seq - 1;
+            }
             sub.write(encodeEvent(r));
             sub.cursor = r.seq;
             if (TERMINAL_NAMES.has(r.name)) return sub.finish();
@@ -220,6 +237,22 @@ class RunHub {
         sub.catchingUp = false;
       }
     })();
+  }
+
+  /**
+   * Whether the missing seqs from `missing` up to `after[0]` will never come: the run's terminal
+   * event is already stored, or they have been missing for HOLE_GRACE_MS.
+   */
+  holeIsLost(missing: number, after: EventRow[]): boolean {
+    const first = this.holes.get(missing);
+    const now = Date.now();
+    if (first === undefined) this.holes.set(missing, now);
+    const lost = after.some((r) => TERMINAL_NAMES.has(r.name)) || (first !== undefined && now - first >= HOLE_GRACE_MS);
+    if (lost && !this.holes.has(-missing)) {
+      this.holes.set(-missing, now);
+      console.warn(`[stream] run ${this.runId}: events ${missing}..${after[0]!.seq - 1} are missing from its log; streams go on without them`);
+    }
+    return lost;
   }
 
   private ping(): void {

@@ -25,3 +25,23 @@ export async function queryDb<T = Record<string, unknown>>(databaseUrl: string, 
     await c.end();
   }
 }
+
+/** Changes the test server's database directly (a fault a test sets up); returns the rows changed. */
+export async function execDb(databaseUrl: string, sql: string, ...params: unknown[]): Promise<number> {
+  if (databaseUrl.startsWith("file:")) {
+    const db = new Database(databaseUrl.slice("file:".length));
+    try {
+      db.pragma("busy_timeout = 5000");
+      return db.prepare(sql).run(...params).changes;
+    } finally {
+      db.close();
+    }
+  }
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    return (await c.query(toPg(sql), params)).rowCount ?? 0;
+  } finally {
+    await c.end();
+  }
+}

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { TestUser } from "@/tests/helpers/client";
+import { execDb } from "@/tests/helpers/db-query";
 
 const baseUrl = inject("baseUrl");
 
@@ -68,5 +69,18 @@ describe("progress streams served by the custom server", () => {
       expect(r.status, method).toBeLessThan(500);
       await r.body?.cancel();
     }
+  });
+
+  it("goes on past events missing from the log instead of waiting for them for ever", async () => {
+    await user.waitForTerminal(syncId);
+    // A hole in a finished run's log (the tracker never leaves one; a damaged log might).
+    expect(await execDb(inject("databaseUrl"), `DELETE FROM "sync_event" WHERE "runId" = ? AND "seq" IN (4, 5)`, syncId)).toBe(2);
+    const s = await user.stream(syncId, { lastEventId: "1", timeoutMs: 15_000 });
+    expect(s.status).toBe(200);
+    expect(s.closedByServer).toBe(true);
+    const ids = s.events.map((e) => e.id);
+    expect(ids.slice(0, 3)).toEqual([2, 3, 6]);
+    for (let k = 3; k < ids.length; k += 1) expect(ids[k]).toBe(ids[k - 1]! + 1);
+    expect(s.events.at(-1)!.event).toBe("complete");
   });
 });
