@@ -124,17 +124,19 @@ export function renderReport(r) {
   targets.push({
     target: "1,000 subscribers: p99 delivery < 100 ms",
     measured: at1000.length ? at1000.map(({ sh, f }) => `${label(sh)}: p99 ${fmt(f.p99Ms, 0)} ms (p50 ${fmt(f.p50Ms, 0)} ms, ${fmt(f.deliveriesMeasured, 0)} deliveries)`).join("; ") : "not measured",
-    met: at1000.length ? at1000.every(({ f }) => f.p99Ms !== null && f.p99Ms < 100) : null,
+    // Quick runs: the sync (1,000 items) is over about as soon as 1,000 streams are open, so
+    // nearly every delivery happens during the opening rush: reported, not assessed.
+    met: at1000.length && full ? at1000.every(({ f }) => f.p99Ms !== null && f.p99Ms < 100) : null,
   });
   targets.push({
     target: "1,000 subscribers: web process < 300 MB",
     measured: at1000.length ? at1000.map(({ sh, f }) => `${label(sh)}: peak RSS ${mb(f.webPeakRssBytes)}`).join("; ") : "not measured",
-    met: at1000.length ? at1000.every(({ f }) => f.webPeakRssBytes < 300 * 1048576) : null,
+    met: at1000.length && full ? at1000.every(({ f }) => f.webPeakRssBytes < 300 * 1048576) : null,
   });
   const m = r.memory;
   targets.push({
     target: "100,000-message peak memory within 1.3x of the 10,000-message run",
-    measured: m ? `${fmt(m.ratio, 2)}x (sync process VmHWM ${mb(m.runs[1].vmHwmBytes)} for ${fmt(m.runs[1].items, 0)} vs ${mb(m.runs[0].vmHwmBytes)} for ${fmt(m.runs[0].items, 0)}; sandbox process, not counted: ${mb(m.runs[1].sandboxVmHwmBytes)} / ${mb(m.runs[0].sandboxVmHwmBytes)})` : "not measured",
+    measured: m ? `${fmt(m.ratio, 2)}x with the default OPTIMIZE_FOR=memory${m.speed ? ` (${fmt(m.speed.ratio, 2)}x with V8's defaults)` : ""} (sync process VmHWM ${mb(m.runs[1].vmHwmBytes)} for ${fmt(m.runs[1].items, 0)} vs ${mb(m.runs[0].vmHwmBytes)} for ${fmt(m.runs[0].items, 0)}; sandbox process, not counted: ${mb(m.runs[1].sandboxVmHwmBytes)} / ${mb(m.runs[0].sandboxVmHwmBytes)})` : "not measured",
     met: m ? (full ? m.ratio <= 1.3 : null) : null,
   });
   const fps = shapes.filter((sh) => sh.firstProgress && sh.firstProgress.maxMs !== null);
@@ -250,7 +252,7 @@ export function renderReport(r) {
     }
     md.push(
       "",
-      "Read with care: in the embedded shape the web process also runs the sync and serves the sandbox the sync reads from, so its CPU and RSS at 1 subscriber are already the baseline for the others; opening the streams one client process asks for takes a while at 1,000 (the column \"Time to open all\"), and deliveries count only for streams already open; the client's own event-loop delay is part of every measured latency (an upper bound on what a browser would see). The server runs with `SERVER_OPTIMIZE_FOR=memory` (the default: V8's --optimize-for-size) unless the run's environment sets it.",
+      "Read with care: in the embedded shape the web process also runs the sync and serves the sandbox the sync reads from, so its CPU and RSS at 1 subscriber are already the baseline for the others; opening the streams one client process asks for takes a while at 1,000 (the column \"Time to open all\"), and deliveries count only for streams already open; the client's own event-loop delay is part of every measured latency (an upper bound on what a browser would see). The server and the worker run with the default `OPTIMIZE_FOR=memory` (V8's --optimize-for-size) unless the run's environment sets it.",
       "",
       "![Delivery latency percentiles against subscriber count](fanout.svg)",
       "",
@@ -279,11 +281,13 @@ export function renderReport(r) {
   md.push("## 4. Memory against items synced", "");
   if (!m) md.push("Not measured (see notes).", "");
   else {
-    md.push(m.method, "", "| Messages | Seconds | Items/s | Requests | Peak RSS (VmHWM) | RSS before the sync | Peak V8 heap: used / reserved | Sandbox process peak RSS (not counted) |", "|---|---|---|---|---|---|---|---|");
-    for (const x of m.runs) md.push(`| ${fmt(x.items, 0)} | ${fmt(x.seconds, 1)} | ${fmt(x.itemsPerSecond)} | ${fmt(x.requests, 0)} | ${mb(x.vmHwmBytes)} | ${mb(x.rssBeforeBytes)} | ${x.peakHeap ? `${mb(x.peakHeap.used)} / ${mb(x.peakHeap.total)}` : "–"} | ${mb(x.sandboxVmHwmBytes)} |`);
+    md.push(m.method, "", "| OPTIMIZE_FOR | Messages | Seconds | Items/s | Requests | Peak RSS (VmHWM) | RSS before the sync | Peak V8 heap: used / reserved | Sandbox process peak RSS (not counted) |", "|---|---|---|---|---|---|---|---|---|");
+    for (const set of [m, ...(m.speed ? [m.speed] : [])]) {
+      for (const x of set.runs) md.push(`| ${set === m ? `${x.optimizeFor ?? "(not recorded)"} (default)` : x.optimizeFor} | ${fmt(x.items, 0)} | ${fmt(x.seconds, 1)} | ${fmt(x.itemsPerSecond)} | ${fmt(x.requests, 0)} | ${mb(x.vmHwmBytes)} | ${mb(x.rssBeforeBytes)} | ${x.peakHeap ? `${mb(x.peakHeap.used)} / ${mb(x.peakHeap.total)}` : "–"} | ${mb(x.sandboxVmHwmBytes)} |`);
+    }
     md.push(
       "",
-      `Ratio: ${fmt(m.ratio, 2)}x. Only the sync process is counted: the sandbox serving the messages (generating and serialising them) is a process of its own, like the real Gmail across the network, and its peak is the last column. "RSS before the sync" is that process with its modules loaded (Node, tsx's loader, the connectors and their SDKs), which both sizes carry. What the connector holds does not grow with the item count: it reads the message list as it fetches (one list page ahead) and keeps only the ids not yet fetched and the few pages in flight. What growth remains is V8's: it sizes its heap from the allocation rate and lets it grow well past the live data between full collections, so the longer a CPU-bound run, the more heap it may have reserved at its peak (the "reserved" column), and RSS follows; memory in use after each full collection stays flat.`,
+      `Ratio: ${fmt(m.ratio, 2)}x with the default flags${m.speed ? `; ${fmt(m.speed.ratio, 2)}x with V8's defaults (OPTIMIZE_FOR=speed)` : ""}. Only the sync process is counted: the sandbox serving the messages (generating and serialising them) is a process of its own, like the real Gmail across the network, and its peak is the last column. "RSS before the sync" is that process with its modules loaded (Node, tsx's loader, the connectors and their SDKs), which both sizes carry. What the connector holds does not grow with the item count: it reads the message list as it fetches (one list page ahead) and keeps only the ids not yet fetched and the few pages in flight. What growth V8's defaults show is V8's own: it sizes its heap from the allocation rate and lets it grow to about four times the live data between full collections, so the longer a CPU-bound run, the more heap it may have reserved at its peak (the "reserved" column), and RSS follows, while memory in use after each full collection stays flat (traced: 35–43 MB through a 100,000-message run). --optimize-for-size makes V8 collect before the heap grows that far, which is why the app's processes run with it by default.`,
       "",
       "![Peak memory against items synced](memory.svg)",
       "",

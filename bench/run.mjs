@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderReport } from "./report.mjs";
+import { nodeFlags } from "../scripts/node-flags.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -31,7 +32,7 @@ const SIZES = quick
       gmailIncremental: 2000, slackIncremental: 2000, boxIncremental: 1000, githubIncremental: 1000 };
 const MEMORY = quick ? [2000, 20_000] : [10_000, 100_000];
 const SEARCH_DOCS = quick ? 10_000 : 100_000;
-const FANOUT_ITEMS = quick ? 1500 : 4000;
+const FANOUT_ITEMS = quick ? 1000 : 4000;
 
 const log = (m) => console.log(`[bench] ${m}`);
 const t0 = Date.now();
@@ -147,22 +148,31 @@ const syncStep = timed("sync", async () => {
   }
 });
 
-// 4: memory, one child process per size.
+// 4: memory, one child process per size: with the node flags the app's processes run with by
+// default (OPTIMIZE_FOR=memory, scripts/node-flags.mjs), the target; then with V8's defaults
+// (OPTIMIZE_FOR=speed) beside it, for comparison.
 const memoryStep = cpuFreeForMemory.then(() => timed("memory", async () => {
-  const runs = [];
-  for (const items of MEMORY) {
-    const out = path.join(tmp, `memory-${items}.json`);
-    // A plain Node process with tsx's loader, the shape `npm run worker` runs syncs in (not a vitest fork).
-    const r = await run(process.execPath, ["--import", "tsx", "bench/memory.ts", String(items), out]);
-    const j = readJson(out);
-    if (j) runs.push(j);
-    else result.notes.push(`memory run of ${items} failed (exit ${r.code}): ${r.output.slice(-600)}`);
-  }
-  if (runs.length === 2) {
+  const measure = async (mode) => {
+    const runs = [];
+    for (const items of MEMORY) {
+      const out = path.join(tmp, `memory-${mode}-${items}.json`);
+      // A plain Node process with tsx's loader, the shape `npm run worker` runs syncs in (not a vitest fork).
+      const flags = nodeFlags({ OPTIMIZE_FOR: mode });
+      const r = await run(process.execPath, [...flags, "--import", "tsx", "bench/memory.ts", String(items), out]);
+      const j = readJson(out);
+      if (j) runs.push({ ...j, optimizeFor: mode, nodeFlags: flags });
+      else result.notes.push(`memory run of ${items} (OPTIMIZE_FOR=${mode}) failed (exit ${r.code}): ${r.output.slice(-600)}`);
+    }
+    return runs.length === 2 ? { runs, ratio: Math.round((runs[1].vmHwmBytes / runs[0].vmHwmBytes) * 100) / 100 } : null;
+  };
+  const memory = await measure("memory");
+  // The comparison only in full runs (quick runs stay under 3 minutes).
+  const speed = quick ? null : await measure("speed");
+  if (memory) {
     result.memory = {
-      method: "One Gmail sync per size in a plain Node process with tsx's loader (`node --import tsx bench/memory.ts`), the shape `npm run worker` runs syncs in: the Gmail connector through the engine's provider fetch (Gmail's concurrency cap of 40, no token bucket); documents are counted and dropped (no database writes). The Gmail sandbox runs in a child process of its own (bench/gmail-sandbox.ts), reached over loopback HTTP, with its quota clock 1000x fast and no latency, so the run is CPU-bound. Peak = VmHWM of the sync process; the sandbox process's peak is shown separately and not counted.",
-      runs,
-      ratio: Math.round((runs[1].vmHwmBytes / runs[0].vmHwmBytes) * 100) / 100,
+      method: "One Gmail sync per size in a plain Node process with tsx's loader (`node --import tsx bench/memory.ts`), the shape `npm run worker` runs syncs in, with the node flags the app's processes run with by default (`OPTIMIZE_FOR=memory`: V8's --optimize-for-size): the Gmail connector through the engine's provider fetch (Gmail's concurrency cap of 40, no token bucket); documents are counted and dropped (no database writes). The Gmail sandbox runs in a child process of its own (bench/gmail-sandbox.ts), reached over loopback HTTP, with its quota clock 1000x fast and no latency, so the run is CPU-bound. Peak = VmHWM of the sync process; the sandbox process's peak is shown separately and not counted. The same pair with V8's defaults (`OPTIMIZE_FOR=speed`) is shown beside it.",
+      ...memory,
+      speed,
     };
   }
 }));

@@ -82,6 +82,12 @@ export interface Viewer {
   name: string;
 }
 
+/** The signed-in user's id alone (one session lookup, no workspace), or null: for checks that only need ownership. */
+export async function getSessionUserId(headers: Headers): Promise<string | null> {
+  const session = await auth().api.getSession({ headers });
+  return session?.user.id ?? null;
+}
+
 /** The signed-in user and their workspace, or null. */
 export async function getViewer(headers: Headers): Promise<Viewer | null> {
   const session = await auth().api.getSession({ headers });

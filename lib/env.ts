@@ -75,8 +75,8 @@ const schema = z.object({
    * mode), no with it (`npm run worker` processes do).
    */
   SYNC_RUN_IN_WEB: optionalString.pipe(z.enum(["true", "false"]).optional()),
-  /** Read by scripts/start.mjs (V8 flags of the server process); listed here so a bad value is named. */
-  SERVER_OPTIMIZE_FOR: optionalString.pipe(z.enum(["memory", "speed"]).optional()),
+  /** Read by scripts/node-flags.mjs (V8 flags of the server and worker processes); listed here so a bad value is named. */
+  OPTIMIZE_FOR: optionalString.pipe(z.enum(["memory", "speed"]).optional()),
   /** Per client IP, per minute: sign-in and sign-up attempts. */
   AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(10),
   /** Per account, per 10 minutes: sign-in attempts (guards one account against many IPs). */

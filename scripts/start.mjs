@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { nodeFlags } from "./node-flags.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -21,6 +22,14 @@ const env = { ...process.env };
 env.DATABASE_URL ??= "file:./.data/app.db";
 env.PORT ??= "3000";
 env.NEXT_TELEMETRY_DISABLED = "1";
+// OPTIMIZE_FOR (scripts/node-flags.mjs): V8's --optimize-for-size unless it says `speed`.
+let flags;
+try {
+  flags = nodeFlags(env);
+} catch (error) {
+  console.error(`[start] ${error.message}`);
+  process.exit(1);
+}
 
 function log(msg) {
   console.log(`[start] ${msg}`);
@@ -89,15 +98,7 @@ if (!dev) {
 log(`listening on http://localhost:${env.PORT}`);
 // Production: scripts/server.mjs (Next.js's custom-server API; it serves the live progress
 // streams itself). Development: `next dev`.
-// SERVER_OPTIMIZE_FOR=memory (default) runs it with V8's --optimize-for-size: the heap is
-// collected before it grows far past what is live (a web instance with 1,000 open streams stays
-// near 270 MB instead of 350-600), for some CPU on allocation-heavy work; `speed` leaves V8's defaults.
-const optimizeFor = env.SERVER_OPTIMIZE_FOR || "memory";
-if (!["memory", "speed"].includes(optimizeFor)) {
-  console.error(`[start] SERVER_OPTIMIZE_FOR must be "memory" or "speed" (got "${optimizeFor}").`);
-  process.exit(1);
-}
-const argv = dev ? [nextBin, "dev", "-p", env.PORT] : [...(optimizeFor === "memory" ? ["--optimize-for-size"] : []), "scripts/server.mjs"];
+const argv = dev ? [nextBin, "dev", "-p", env.PORT] : [...flags, "scripts/server.mjs"];
 const child = spawn(process.execPath, argv, { stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -6,7 +6,7 @@
 // answers as the route (app/api/sync-progress/[syncId]/stream/route.ts): lib/progress/stream-request.ts.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorResponse, unauthorized } from "@/lib/api/errors";
-import { getViewer } from "@/lib/auth";
+import { getSessionUserId } from "@/lib/auth";
 import { securityHeaders } from "@/lib/http/security-headers";
 import { SSE_HEADERS } from "@/lib/progress/sse";
 import { attachProgressStream } from "@/lib/progress/stream";
@@ -54,9 +54,10 @@ export async function serveProgressStream(req: IncomingMessage, res: ServerRespo
       id = syncId;
     }
     const headers = headersOf(req);
-    const viewer = await getViewer(headers);
-    if (!viewer) throw unauthorized();
-    const opts = await streamRequest(viewer, id, headers.get("last-event-id"), abort.signal);
+    // Ownership is all a stream needs: the session's user (no workspace lookup).
+    const userId = await getSessionUserId(headers);
+    if (!userId) throw unauthorized();
+    const opts = await streamRequest({ userId }, id, headers.get("last-event-id"), abort.signal);
     if (abort.signal.aborted) return;
     res.writeHead(200, { ...baseHeaders(), ...SSE_HEADERS });
     res.flushHeaders();

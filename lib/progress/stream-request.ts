@@ -3,14 +3,13 @@
 // server's direct path (lib/progress/node-stream.ts), so both answer alike.
 import { ApiError, notFound } from "@/lib/api/errors";
 import { SYNC_ID_PATTERN } from "@/lib/api/params";
-import type { Viewer } from "@/lib/auth";
 import { parseLastEventId } from "@/lib/progress/sse";
 import type { StreamOptions } from "@/lib/progress/stream";
 import { findOwnRun } from "@/lib/sync/service";
 
-/** The stream to open for `viewer`, or an ApiError (404 not theirs or no such sync, 400 bad Last-Event-ID). */
+/** The stream to open for the signed-in user, or an ApiError (404 not theirs or no such sync, 400 bad Last-Event-ID). */
 export async function streamRequest(
-  viewer: Viewer,
+  viewer: { userId: string },
   syncId: string,
   lastEventId: string | null,
   signal: AbortSignal,

@@ -100,7 +100,7 @@ async function queueRun(runId: string): Promise<void> {
 }
 
 /** The viewer's run, or 404 (also for another user's run: no existence leak). */
-export async function findOwnRun(viewer: Viewer, syncId: string) {
+export async function findOwnRun(viewer: Pick<Viewer, "userId">, syncId: string) {
   const run = await db().syncRun.findFirst({ where: { id: syncId, userId: viewer.userId } });
   if (!run) throw notFound("No such sync");
   return run;
