@@ -448,7 +448,9 @@ async function measureShape(shape, dir) {
       clearInterval(sampler);
       loop.disable();
       const s1 = procStat(app.webPid);
+      const ends = Object.fromEntries(Object.entries(watched).map(([k, pid]) => [k, procStat(pid)]));
       const wall = (Date.now() - t0) / 1000;
+      const cpuOf = (k) => (s0[k] && ends[k] ? Math.round(((ends[k].cpuTicks - s0[k].cpuTicks) / CLK_TCK / wall) * 1000) / 10 : null);
       const times = await eventTimes(procs.db, body.sync_id);
       const lat = [];
       let replayed = 0;
@@ -484,6 +486,7 @@ async function measureShape(shape, dir) {
         webCpuPercentOfOneCore: s0.web && s1 ? Math.round(((s1.cpuTicks - s0.web.cpuTicks) / CLK_TCK / wall) * 1000) / 10 : null,
         webPeakRssBytes: peak.web,
         otherPeakRssBytes: Object.fromEntries(Object.entries(peak).filter(([k]) => k !== "web")),
+        otherCpuPercentOfOneCore: Object.fromEntries(Object.keys(watched).filter((k) => k !== "web").map((k) => [k, cpuOf(k)])),
         clientLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10,
         webRssAfterBytes: s1?.rss ?? null,
       });

@@ -241,12 +241,12 @@ export function renderReport(r) {
     for (const sh of withFanout) md.push(`- **${label(sh)}**: ${sh.description}.`);
     md.push(
       "",
-      "| Shape | Subscribers | Streams open (200) | Time to open all | Deliveries measured | p50 | p99 | max | Client event-loop delay p99 | Web CPU (% of a core) | Web peak RSS | Other processes' peak RSS |",
+      "| Shape | Subscribers | Streams open (200) | Time to open all | Deliveries measured | p50 | p99 | max | Client event-loop delay p99 | Web CPU (% of a core) | Web peak RSS | Other processes: peak RSS (CPU, % of a core) |",
       "|---|---|---|---|---|---|---|---|---|---|---|---|",
     );
     for (const sh of withFanout) {
       for (const f of sh.fanout) {
-        const others = Object.entries(f.otherPeakRssBytes ?? {}).map(([k, v]) => `${k} ${mb(v)}`).join(", ") || "–";
+        const others = Object.entries(f.otherPeakRssBytes ?? {}).map(([k, v]) => `${k} ${mb(v)}${f.otherCpuPercentOfOneCore?.[k] != null ? ` (CPU ${fmt(f.otherCpuPercentOfOneCore[k])} %)` : ""}`).join(", ") || "–";
         md.push(`| ${label(sh)} | ${fmt(f.subscribers, 0)} | ${f.opened200} | ${fmt(f.allOpenMs, 0)} ms | ${fmt(f.deliveriesMeasured, 0)} | ${fmt(f.p50Ms, 0)} ms | ${fmt(f.p99Ms, 0)} ms | ${fmt(f.maxMs, 0)} ms | ${f.clientLoopDelayP99Ms === undefined ? "–" : `${fmt(f.clientLoopDelayP99Ms, 0)} ms`} | ${fmt(f.webCpuPercentOfOneCore)} | ${mb(f.webPeakRssBytes)} | ${others} |`);
       }
     }

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { db } from "@/lib/db";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import { decryptJson, encryptJson } from "@/lib/crypto";
 import { env } from "@/lib/env";
 import { appendEvent, toProgressData } from "@/lib/progress/store";
@@ -456,6 +457,22 @@ async function writePage(
   };
   const now = new Date();
   await db().$transaction(async (tx) => {
+    // New documents go in with one multi-row INSERT; only those already stored (a re-sync, or a
+    // page written again after a lost commit answer) are updated one by one. A first sync's page
+    // is then two statements instead of one upsert per document: less time holding a pooled
+    // connection, and far less CPU per item in the process that runs the sync.
+    const stored = new Set(
+      page.documents.length
+        ? (
+            await tx.document.findMany({
+              where: { connectionId: conn.id, externalId: { in: page.documents.map((d) => d.externalId) } },
+              select: { externalId: true },
+            })
+          ).map((d) => d.externalId)
+        : [],
+    );
+    const fresh: Prisma.DocumentCreateManyInput[] = [];
+    const seen = new Map<string, number>();
     for (const doc of page.documents) {
       const data = {
         kind: doc.kind,
@@ -470,12 +487,19 @@ async function writePage(
         syncedAt: now,
         lastRunId: runId,
       };
-      await tx.document.upsert({
-        where: { connectionId_externalId: { connectionId: conn.id, externalId: doc.externalId } },
-        create: { ...data, userId: conn.userId, workspaceId: conn.workspaceId, connectionId: conn.id, externalId: doc.externalId },
-        update: data,
-      });
+      const row = { ...data, userId: conn.userId, workspaceId: conn.workspaceId, connectionId: conn.id, externalId: doc.externalId };
+      if (stored.has(doc.externalId)) {
+        await tx.document.upsert({ where: { connectionId_externalId: { connectionId: conn.id, externalId: doc.externalId } }, create: row, update: data });
+        continue;
+      }
+      // Twice in one page: the later copy wins, as upserts in order did.
+      const at = seen.get(doc.externalId);
+      if (at === undefined) {
+        seen.set(doc.externalId, fresh.length);
+        fresh.push(row);
+      } else fresh[at] = row;
     }
+    if (fresh.length) await tx.document.createMany({ data: fresh });
     if (page.failures.length) {
       await tx.syncItemFailure.createMany({
         data: page.failures.map((f) => ({ runId, userId: conn.userId, externalId: f.externalId, title: f.title ?? null, reason: f.reason })),
