@@ -465,6 +465,11 @@ async function measureShape(shape, dir) {
           lat.push(e.t - rec.t);
         }
       }
+      if (process.env.BENCH_DUMP_LATENCY) {
+        const bySeq = new Map();
+        for (const s of subs) for (const e of s.received) { const rec = times.get(e.seq); if (rec && rec.t >= s.openedAt) bySeq.set(e.seq, Math.max(bySeq.get(e.seq) ?? 0, e.t - rec.t)); }
+        console.log(`[bench:app] worst latency per seq: ${[...bySeq].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([q, v]) => `${q}:${times.get(q).name}:${v}`).join(" ")}`);
+      }
       lat.sort((a, b) => a - b);
       const terminal = [...times.values()].at(-1)?.name;
       result.fanout.push({

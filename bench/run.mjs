@@ -148,9 +148,10 @@ const syncStep = timed("sync", async () => {
   }
 });
 
-// 4: memory, one child process per size: with the node flags the app's processes run with by
-// default (OPTIMIZE_FOR=memory, scripts/node-flags.mjs), the target; then with V8's defaults
-// (OPTIMIZE_FOR=speed) beside it, for comparison.
+// 4: memory, one child process per size: with OPTIMIZE_FOR=memory (V8's --optimize-for-size),
+// the flags of `npm start`'s process, where syncs run in the default embedded mode: the target;
+// then with V8's defaults (OPTIMIZE_FOR=speed, how `npm run worker` runs unless told otherwise)
+// beside it.
 const memoryStep = cpuFreeForMemory.then(() => timed("memory", async () => {
   const measure = async (mode) => {
     const runs = [];
@@ -170,7 +171,7 @@ const memoryStep = cpuFreeForMemory.then(() => timed("memory", async () => {
   const speed = quick ? null : await measure("speed");
   if (memory) {
     result.memory = {
-      method: "One Gmail sync per size in a plain Node process with tsx's loader (`node --import tsx bench/memory.ts`), the shape `npm run worker` runs syncs in, with the node flags the app's processes run with by default (`OPTIMIZE_FOR=memory`: V8's --optimize-for-size): the Gmail connector through the engine's provider fetch (Gmail's concurrency cap of 40, no token bucket); documents are counted and dropped (no database writes). The Gmail sandbox runs in a child process of its own (bench/gmail-sandbox.ts), reached over loopback HTTP, with its quota clock 1000x fast and no latency, so the run is CPU-bound. Peak = VmHWM of the sync process; the sandbox process's peak is shown separately and not counted. The same pair with V8's defaults (`OPTIMIZE_FOR=speed`) is shown beside it.",
+      method: "One Gmail sync per size in a plain Node process with tsx's loader (`node --import tsx bench/memory.ts`), with the node flags of `npm start`'s process, where syncs run in the default embedded mode (`OPTIMIZE_FOR=memory`: V8's --optimize-for-size): the Gmail connector through the engine's provider fetch (Gmail's concurrency cap of 40, no token bucket); documents are counted and dropped (no database writes). The Gmail sandbox runs in a child process of its own (bench/gmail-sandbox.ts), reached over loopback HTTP, with its quota clock 1000x fast and no latency, so the run is CPU-bound. Peak = VmHWM of the sync process; the sandbox process's peak is shown separately and not counted. The same pair with V8's defaults (`OPTIMIZE_FOR=speed`, how `npm run worker` runs unless told otherwise) is shown beside it.",
       ...memory,
       speed,
     };

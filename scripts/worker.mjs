@@ -10,7 +10,7 @@ import { nodeFlags } from "./node-flags.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 let flags;
 try {
-  flags = nodeFlags();
+  flags = nodeFlags(process.env, "worker");
 } catch (error) {
   console.error(`[worker] ${error.message}`);
   process.exit(1);
