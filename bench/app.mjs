@@ -5,6 +5,7 @@
 // scenario, POST sync, read the SSE stream.
 //   node bench/app.mjs --out <file> [--quick] [--latency 80] [--shapes embedded,scale-out]
 //                      [--subscribers 1,100,1000] [--fanout-items N] [--ttfp-runs N]
+// BENCH_DUMP_LATENCY=1 prints each level's slowest events (seq, name, worst delivery).
 import { spawn, execSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
