@@ -5,6 +5,6 @@ export async function register(): Promise<void> {
   const { boot } = await import("@/lib/sync/boot");
   boot();
   // The progress-stream handler the custom server (scripts/server.mjs) serves ahead of Next.js.
-  const { serveProgressStream } = await import("@/lib/progress/node-stream");
-  (globalThis as Record<symbol, unknown>)[Symbol.for("2nd-brain.node-routes")] = { progressStream: serveProgressStream };
+  const { directRoute } = await import("@/lib/progress/node-stream");
+  (globalThis as Record<symbol, unknown>)[Symbol.for("2nd-brain.node-routes")] = { progressStream: directRoute };
 }

@@ -57,6 +57,18 @@ function descendants(pid) {
   return kids.flatMap((k) => [k, ...descendants(k)]);
 }
 
+/** SIGTERM, up to `graceMs` to exit, then SIGKILL to whatever is left of its process tree. */
+async function stopTree(child, graceMs) {
+  const all = [...descendants(child.pid), child.pid];
+  child.kill("SIGTERM");
+  await Promise.race([new Promise((r) => child.once("exit", r)), sleep(graceMs)]);
+  for (const p of all) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {}
+  }
+}
+
 function procStat(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -126,16 +138,7 @@ async function startApp(dir, extraEnv = {}) {
     baseUrl,
     webPid,
     output: () => output,
-    async stop() {
-      const all = [...descendants(child.pid), child.pid];
-      child.kill("SIGTERM");
-      await Promise.race([new Promise((r) => child.once("exit", r)), sleep(10_000)]);
-      for (const p of all) {
-        try {
-          process.kill(p, "SIGKILL");
-        } catch {}
-      }
-    },
+    stop: () => stopTree(child, 10_000),
   };
 }
 
@@ -333,16 +336,7 @@ async function startWorker(env) {
   return {
     pid,
     output: () => output,
-    async stop() {
-      const all = [...descendants(child.pid), child.pid];
-      child.kill("SIGTERM");
-      await Promise.race([new Promise((r) => child.once("exit", r)), sleep(15_000)]);
-      for (const p of all) {
-        try {
-          process.kill(p, "SIGKILL");
-        } catch {}
-      }
-    },
+    stop: () => stopTree(child, 15_000),
   };
 }
 

@@ -22,13 +22,13 @@ const app = next({ dev: false, dir: root, port });
 const handle = app.getRequestHandler();
 await app.prepare();
 
-const STREAM_PATH = /^\/api\/sync-progress\/([^/?#]+)\/stream(?:\?.*)?$/;
+// { progressStream: { path, serve } }, registered by instrumentation.ts (lib/progress/node-stream.ts).
 const routes = () => globalThis[Symbol.for("2nd-brain.node-routes")];
 
 const server = createServer((req, res) => {
-  const direct = req.method === "GET" ? STREAM_PATH.exec(req.url ?? "") : null;
-  const own = direct && routes()?.progressStream;
-  const handled = own ? own(req, res, direct[1]) : handle(req, res);
+  const own = req.method === "GET" ? routes()?.progressStream : undefined;
+  const match = own?.path.exec((req.url ?? "").split("?")[0]);
+  const handled = match ? own.serve(req, res, match[1]) : handle(req, res);
   Promise.resolve(handled).catch((error) => {
     console.error(`[server] request for ${req.method} ${req.url} failed`, error);
     if (!res.headersSent) {

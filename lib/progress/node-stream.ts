@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorResponse, unauthorized } from "@/lib/api/errors";
 import { getSessionUserId } from "@/lib/auth";
+import { requestHeaders } from "@/lib/http/node-headers";
 import { securityHeaders } from "@/lib/http/security-headers";
 import { SSE_HEADERS } from "@/lib/progress/sse";
 import { attachProgressStream } from "@/lib/progress/stream";
@@ -15,21 +16,12 @@ import { streamRequest } from "@/lib/progress/stream-request";
 /** A client that has not read this much of its stream is cut off; it reconnects with Last-Event-ID and catches up. */
 export const MAX_UNREAD_BYTES = 1 << 20;
 
-/** The path this handler serves: `/api/sync-progress/<id>/stream` (the id is checked by streamRequest). */
+/** The path this handler serves (without the query): `/api/sync-progress/<id>/stream`; the id is checked by streamRequest. */
 export const STREAM_PATH = /^\/api\/sync-progress\/([^/?#]+)\/stream$/;
 
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let k = 0; k + 1 < raw.length; k += 2) {
-    try {
-      headers.append(raw[k]!, raw[k + 1]!);
-    } catch {
-      // a header value Headers refuses: not one this route reads
-    }
-  }
-  return headers;
-}
+/** What instrumentation.ts registers for scripts/server.mjs: the path, and the handler for a GET of it. */
+export const directRoute = { path: STREAM_PATH, serve: serveProgressStream };
+
 
 function baseHeaders(): Record<string, string> {
   return Object.fromEntries(securityHeaders().map((h) => [h.key, h.value]));
@@ -53,7 +45,7 @@ export async function serveProgressStream(req: IncomingMessage, res: ServerRespo
     } catch {
       id = syncId;
     }
-    const headers = headersOf(req);
+    const headers = requestHeaders(req);
     // Ownership is all a stream needs: the session's user (no workspace lookup).
     const userId = await getSessionUserId(headers);
     if (!userId) throw unauthorized();

@@ -95,6 +95,8 @@ class RunHub {
   private disposed = false;
   /** Missing seqs seen with later ones stored: first seq of the hole → when first seen. */
   private holes = new Map<number, number>();
+  /** Holes already reported in the log. */
+  private reported = new Set<number>();
 
   constructor(
     readonly runId: string,
@@ -215,10 +217,11 @@ class RunHub {
           }
           const rows = await readEvents(this.runId, sub.cursor);
           if (rows.length === 0) return;
-          for (const r of rows) {
+          for (let i = 0; i < rows.length; i += 1) {
+            const r = rows[i]!;
             if (sub.closed()) return;
             if (r.seq !== sub.cursor + 1) {
-              if (!this.holeIsLost(sub.cursor + 1, rows.slice(rows.indexOf(r)))) {
+              if (!this.holeIsLost(sub.cursor + 1, rows.slice(i))) {
                 // Looked at again once the hole's grace has passed.
                 const retry = setTimeout(() => this.catchUp(sub), HOLE_GRACE_MS);
                 retry.unref?.();
@@ -248,8 +251,8 @@ class RunHub {
     const now = Date.now();
     if (first === undefined) this.holes.set(missing, now);
     const lost = after.some((r) => TERMINAL_NAMES.has(r.name)) || (first !== undefined && now - first >= HOLE_GRACE_MS);
-    if (lost && !this.holes.has(-missing)) {
-      this.holes.set(-missing, now);
+    if (lost && !this.reported.has(missing)) {
+      this.reported.add(missing);
       console.warn(`[stream] run ${this.runId}: events ${missing}..${after[0]!.seq - 1} are missing from its log; streams go on without them`);
     }
     return lost;

@@ -3,6 +3,7 @@
 // bodies are streamed with backpressure.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { requestHeaders } from "@/lib/http/node-headers";
 
 export type SandboxRoute = (req: Request, subpath: string) => Promise<Response>;
 
@@ -23,20 +24,6 @@ function jsonError(res: ServerResponse, status: number, message: string): void {
   res.end(body);
 }
 
-function toHeaders(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let k = 0; k + 1 < raw.length; k += 2) {
-    const name = raw[k]!;
-    if (name.startsWith(":")) continue;
-    try {
-      headers.append(name, raw[k + 1]!);
-    } catch {
-      // a header value Headers refuses: drop it
-    }
-  }
-  return headers;
-}
 
 async function readBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Buffer[] = [];
@@ -135,7 +122,7 @@ export async function serveSandbox(routes: Record<string, SandboxRoute>, port = 
         const hasBody = method !== "GET" && method !== "HEAD";
         const request = new Request(url, {
           method,
-          headers: toHeaders(req),
+          headers: requestHeaders(req),
           body: hasBody ? await readBody(req) : undefined,
           signal: controller.signal,
         });
