@@ -75,6 +75,18 @@ const schema = z.object({
    * mode), no with it (`npm run worker` processes do).
    */
   SYNC_RUN_IN_WEB: optionalString.pipe(z.enum(["true", "false"]).optional()),
+  /**
+   * How runs execute. process: in this server (default without REDIS_URL). queue: BullMQ
+   * workers (default with REDIS_URL). serverless: no process of ours lives between requests
+   * (Vercel and the like; default when VERCEL is set): each slice runs in an invocation through
+   * `after()`, ends at a checkpoint and starts the next with a signed request to APP_URL; the
+   * cron route (/api/cron/sync-sweep) picks up any run whose chain broke.
+   */
+  SYNC_EXECUTION: optionalString.pipe(z.enum(["process", "queue", "serverless"]).optional()),
+  /** Bearer token the platform's cron sends to /api/cron/sync-sweep (Vercel sends CRON_SECRET itself). */
+  CRON_SECRET: optionalString.pipe(z.string().min(16, "at least 16 characters").optional()),
+  /** Vercel deployment protection: lets the app's continuation requests to itself through. */
+  VERCEL_AUTOMATION_BYPASS_SECRET: optionalString,
   /** Read by scripts/node-flags.mjs (V8 flags of the server and worker processes); listed here so a bad value is named. */
   OPTIMIZE_FOR: optionalString.pipe(z.enum(["memory", "speed"]).optional()),
   /** Per client IP, per minute: sign-in and sign-up attempts. */
@@ -130,6 +142,9 @@ const schema = z.object({
   BOX_REVOKE_URL: endpoint("https://api.box.com/oauth2/revoke"),
   BOX_API_URL: endpoint("https://api.box.com"),
 }).superRefine((e, ctx) => {
+  if (e.SYNC_EXECUTION === "queue" && !e.REDIS_URL) {
+    ctx.addIssue({ code: "custom", path: ["SYNC_EXECUTION"], message: "queue needs REDIS_URL (BullMQ)" });
+  }
   if (e.SYNC_RUN_IN_WEB === "false" && !e.REDIS_URL) {
     ctx.addIssue({ code: "custom", path: ["SYNC_RUN_IN_WEB"], message: "false needs REDIS_URL (workers take runs from its queue)" });
   }
@@ -157,6 +172,16 @@ export function env(): Env {
   }
   cached = parsed.data;
   return cached;
+}
+
+export type ExecutionShape = "process" | "queue" | "serverless";
+
+/** Where runs execute (see SYNC_EXECUTION). */
+export function executionShape(): ExecutionShape {
+  const e = env();
+  if (e.SYNC_EXECUTION) return e.SYNC_EXECUTION;
+  if (process.env.VERCEL) return "serverless";
+  return e.REDIS_URL ? "queue" : "process";
 }
 
 /** Whether this web server executes sync runs (see SYNC_RUN_IN_WEB). */

@@ -1,6 +1,7 @@
 // One error type and one mapper to HTTP. Known errors keep their status and message;
 // anything else is logged and answered with a generic message (never the details).
 import { z } from "zod";
+import { SCHEMA_MISSING_MESSAGE, isSchemaMissing } from "@/lib/db-status";
 
 export class ApiError extends Error {
   constructor(
@@ -27,6 +28,10 @@ export function errorResponse(error: unknown): Response {
       .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
       .join("; ");
     return json({ success: false, error: message }, 400);
+  }
+  if (isSchemaMissing(error)) {
+    console.error(`[api] ${SCHEMA_MISSING_MESSAGE}`);
+    return json({ success: false, error: SCHEMA_MISSING_MESSAGE }, 503, { "retry-after": "30" });
   }
   console.error("[api] unexpected error", error instanceof Error ? error.stack : error);
   return json({ success: false, error: "Something went wrong on our side; please try again." }, 500);

@@ -81,6 +81,22 @@ class Mailer {
     this.schedule(0);
   }
 
+  /**
+   * One pass now, awaited: on a serverless host no timer runs between invocations, so the
+   * invocation that recorded an email (or the cron) sends what is due before it ends.
+   */
+  async drainNow(): Promise<void> {
+    if (!this.config || this.stopped) return;
+    if (this.pass) return this.pass;
+    const pass = this.drain()
+      .catch((error: unknown) => console.error("[notify] outbox pass failed", error))
+      .finally(() => {
+        if (this.pass === pass) this.pass = undefined;
+      });
+    this.pass = pass;
+    return pass;
+  }
+
   async stop(timeoutMs = 5_000): Promise<void> {
     this.stopped = true;
     setMailerWake(undefined);
@@ -262,6 +278,11 @@ export function startMailer(): void {
     console.error(`[notify] ${error.message}`);
     process.exit(1);
   }
+}
+
+/** Sends every email that is due now and waits for it (serverless invocations, the cron). */
+export function deliverDueMail(): Promise<void> {
+  return mailer().drainNow();
 }
 
 /** On shutdown: lets an in-flight send finish and be recorded (narrows the repeat window). */

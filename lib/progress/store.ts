@@ -3,6 +3,7 @@
 import { db } from "@/lib/db";
 import type { SyncRun } from "@/lib/generated/prisma/client";
 import { progressBus } from "@/lib/progress/bus";
+import { RunLostError, fencedRun, type Fence } from "@/lib/sync/fence";
 import { enqueueRunNotification } from "@/lib/notify/outbox";
 import { wakeMailer } from "@/lib/notify/wake";
 import { isTerminal, type ConnectorType, type ProgressData, type SyncEventName, type SyncStatus } from "@/lib/sync/types";
@@ -48,20 +49,30 @@ export interface StoredEvent {
 }
 
 /**
- * Appends event `seq` for the run and updates the run row to match, in one transaction.
- * A terminal event also releases the connection and records the last sync on it.
+ * Appends event `seq` for the run and updates the run row to match, in one transaction, as
+ * long as `fence` still owns the run (lib/sync/fence.ts): the run row is updated first, on the
+ * fence's condition, so a process that lost the run writes no event at all (RunLostError),
+ * and nothing is ever written after the terminal event. A terminal event also releases the
+ * connection and records the run's email, in the same transaction.
  */
-export async function appendEvent(runId: string, seq: number, name: SyncEventName, data: ProgressData): Promise<void> {
+export async function appendEvent(fence: Fence, seq: number, name: SyncEventName, data: ProgressData): Promise<void> {
+  const { runId } = fence;
   const payload = JSON.stringify(data);
   const now = new Date();
-  await db().$transaction(async (tx) => {
-    await tx.syncEvent.create({ data: { runId, seq, name, data: payload } });
-    const run = await tx.syncRun.update({
-      where: { id: runId },
+  const written = await db().$transaction(async (tx) => {
+    const { count } = await tx.syncRun.updateMany({
+      where: fencedRun(fence),
       data: { ...runColumns(data), lastSeq: seq, heartbeatAt: now },
-      select: { connectionId: true },
     });
+    if (count === 0) {
+      // A retry whose first commit landed (its answer was lost) finds its own event there.
+      const row = await tx.syncRun.findUnique({ where: { id: runId }, select: { epoch: true, lastSeq: true } });
+      if (row && row.epoch === fence.epoch && row.lastSeq >= seq) return false;
+      throw new RunLostError(fence, `event ${seq} (${name})`);
+    }
+    await tx.syncEvent.create({ data: { runId, seq, name, data: payload } });
     if (isTerminal(data.status)) {
+      const run = await tx.syncRun.findUniqueOrThrow({ where: { id: runId }, select: { connectionId: true } });
       await tx.connection.updateMany({
         where: { id: run.connectionId, activeRunId: runId },
         data: { activeRunId: null, lastSyncStatus: data.status, ...(data.status === "complete" ? { lastSyncAt: now } : {}) },
@@ -69,7 +80,9 @@ export async function appendEvent(runId: string, seq: number, name: SyncEventNam
       // The run's email is recorded with its end, in this transaction (transactional outbox).
       await enqueueRunNotification(tx, { id: runId, status: data.status });
     }
+    return true;
   });
+  if (!written) return;
   progressBus().publish({ runId, seq, name, data: payload });
   // Delivery happens after commit, asynchronously: it never delays or changes the run.
   if (isTerminal(data.status)) wakeMailer();

@@ -26,6 +26,11 @@ export interface StreamOptions {
   pingMs?: number;
   /** Re-reads the log this often even without a wake-up (a missed one costs at most this). */
   pollMs?: number;
+  /**
+   * Ends the stream (without a terminal event) after this long, before a platform's maxDuration
+   * cuts it: the client reconnects with Last-Event-ID and misses nothing.
+   */
+  maxOpenMs?: number;
 }
 
 const TERMINAL_NAMES = new Set<string>(TERMINAL_STATUSES);
@@ -313,9 +318,12 @@ export function attachProgressStream(opts: StreamOptions, sink: StreamSink): () 
   let hub: RunHub | undefined;
   let sub: Subscriber | undefined;
 
+  let limit: ReturnType<typeof setTimeout> | undefined;
+
   const cleanup = () => {
     if (closed) return;
     closed = true;
+    if (limit) clearTimeout(limit);
     signal.removeEventListener("abort", cleanup);
     if (hub && sub) hub.leave(sub);
   };
@@ -355,6 +363,10 @@ export function attachProgressStream(opts: StreamOptions, sink: StreamSink): () 
     return cleanup;
   }
   write(RETRY_BYTES);
+  if (opts.maxOpenMs) {
+    limit = setTimeout(finish, opts.maxOpenMs);
+    limit.unref?.();
+  }
 
   const begin = async () => {
     const known = given;

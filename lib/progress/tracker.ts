@@ -107,6 +107,8 @@ export class ProgressTracker {
         return await this.sink(seq, name, data);
       } catch (error) {
         if (attempt > 0 && (error as { code?: unknown })?.code === "P2002") return;
+        // The run is someone else's now (or over): writing again cannot succeed, and must not.
+        if ((error as { retryable?: unknown })?.retryable === false) throw error;
         const delay = this.retryDelaysMs[attempt];
         if (delay === undefined) throw error;
         await new Promise((r) => setTimeout(r, delay));

@@ -4,7 +4,7 @@
 // index (prisma/postgres/migrations/001.do.init.sql). Same columns in both, so the SQL below
 // is shared: `?` placeholders become $n on PostgreSQL (lib/db.ts), and "indexedAt" <
 // "syncedAt" compares ISO text on SQLite and timestamps on PostgreSQL.
-import { db } from "@/lib/db";
+import { db, type Prisma } from "@/lib/db";
 
 const BATCH = 500;
 const STATEMENT_DOCS = 100;
@@ -25,8 +25,10 @@ export async function countUnindexed(connectionId: string): Promise<number> {
  * the FTS5 table, so that delete scans it, and a first sync (nothing indexed yet) never pays
  * for it.
  */
-export async function indexNextBatch(connectionId: string): Promise<number> {
+export async function indexNextBatch(connectionId: string, guard?: (tx: Prisma.TransactionClient) => Promise<void>): Promise<number> {
   return db().$transaction(async (tx) => {
+    // The run's fence (lib/sync/fence.ts), in this transaction: a lost run indexes nothing.
+    if (guard) await guard(tx);
     const due = await tx.$queryRawUnsafe<{ id: string; seen: unknown }[]>(
       `SELECT "id", ("indexedAt" IS NOT NULL) AS "seen" FROM "document"
         WHERE "connectionId" = ? AND ("indexedAt" IS NULL OR "indexedAt" < "syncedAt") LIMIT ${BATCH}`,

@@ -6,8 +6,9 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { appendEvent, toProgressData } from "@/lib/progress/store";
 import { ProgressTracker } from "@/lib/progress/tracker";
-import { executeRun, limitsFromEnv, staleAfterMs, type RunOutcome } from "@/lib/sync/engine";
+import { executeRun, isTransientDbError, limitsFromEnv, staleAfterMs, type RunOutcome } from "@/lib/sync/engine";
 import type { Connector } from "@/lib/connectors/types";
+import { fencedRun, isRunLost, type Fence } from "@/lib/sync/fence";
 import { slotKeysFor, type RunSlots, type SlotKey } from "@/lib/sync/slots";
 
 /** An interrupted run is resumed at most this many times, then ended as interrupted. */
@@ -23,55 +24,85 @@ export type AttemptResult =
 
 /**
  * claimed: nobody had it. resumed: a process handed it back when it stopped (SIGTERM).
- * taken_over: its process died (stale heartbeat). busy: someone alive has it.
+ * taken_over: its process died or froze (stale heartbeat). busy: someone alive has it.
  */
 type Claim = "claimed" | "resumed" | "taken_over" | "busy" | "finished";
 
-/**
- * Takes a run that nobody alive owns. A run owned by another process whose heartbeat went
- * stale is taken over (its process died): that counts as a resume.
- */
-export async function claimRun(runId: string, workerId: string): Promise<Claim> {
-  const run = await db().syncRun.findUnique({ where: { id: runId }, select: { finishedAt: true, workerId: true, heartbeatAt: true } });
-  if (!run || run.finishedAt) return "finished";
-  const now = new Date();
-  const free = run.workerId === null || run.workerId === workerId;
-  if (!free && now.getTime() - run.heartbeatAt.getTime() <= staleAfterMs()) return "busy";
-  // Compare-and-set on the owner we read: of two claimants, one wins.
-  const { count } = await db().syncRun.updateMany({
-    where: { id: runId, finishedAt: null, workerId: run.workerId, heartbeatAt: run.heartbeatAt },
-    data: { workerId, heartbeatAt: now, ...(free ? {} : { resumeCount: { increment: 1 } }) },
-  });
-  if (count === 0) return "busy";
-  if (!free) return "taken_over";
-  return run.heartbeatAt.getTime() === 0 ? "resumed" : "claimed";
+export interface ClaimResult {
+  claim: Claim;
+  /** Set when the run is ours: the epoch every write of this execution carries. */
+  fence?: Fence;
 }
 
 /**
- * Lets go of a run this process owns, leaving it resumable. `immediately`: its heartbeat is
+ * Takes a run that nobody alive owns, with a new epoch (lib/sync/fence.ts). A run owned by
+ * another process whose heartbeat went stale is taken over: that counts against the resume
+ * budget (reset whenever the run writes a checkpoint, see writePage).
+ */
+export async function claimRun(runId: string, workerId: string): Promise<ClaimResult> {
+  const run = await db().syncRun.findUnique({ where: { id: runId }, select: { finishedAt: true, workerId: true, heartbeatAt: true, epoch: true } });
+  if (!run || run.finishedAt) return { claim: "finished" };
+  const now = new Date();
+  const free = run.workerId === null || run.workerId === workerId;
+  if (!free && now.getTime() - run.heartbeatAt.getTime() <= staleAfterMs()) return { claim: "busy" };
+  // Compare-and-set on the epoch and owner we read: of two claimants, one wins, and whoever
+  // held the run before can no longer write to it.
+  const { count } = await db().syncRun.updateMany({
+    where: { id: runId, finishedAt: null, epoch: run.epoch, workerId: run.workerId, heartbeatAt: run.heartbeatAt },
+    data: { workerId, heartbeatAt: now, epoch: { increment: 1 }, ...(free ? {} : { resumeCount: { increment: 1 } }) },
+  });
+  if (count === 0) return { claim: "busy" };
+  const fence = { runId, epoch: run.epoch + 1 };
+  if (!free) return { claim: "taken_over", fence };
+  return { claim: run.heartbeatAt.getTime() === 0 ? "resumed" : "claimed", fence };
+}
+
+/**
+ * Lets go of a run this execution owns, leaving it resumable. `immediately`: its heartbeat is
  * dated back so any process's recovery picks it up at once (shutdown); otherwise it stays
  * fresh, and only the queue brings it back (a slice, a wait for a slot).
  */
-export async function handBack(runId: string, workerId: string, immediately: boolean): Promise<void> {
+export async function handBack(fence: Fence, immediately: boolean): Promise<void> {
   await db().syncRun.updateMany({
-    where: { id: runId, workerId, finishedAt: null },
+    where: fencedRun(fence),
     data: { workerId: null, heartbeatAt: immediately ? new Date(0) : new Date() },
   });
 }
 
-/** Ends a run that is not executing anywhere, with a terminal event. */
-export async function endRun(runId: string, status: "error" | "cancelled", message: string): Promise<void> {
+/**
+ * Ends a run with a terminal event. With `fence`: this execution still owns it (a crash
+ * handler); if it lost the run meanwhile, nothing is written. Without: the run is not
+ * executing anywhere (cancel of a queued or orphaned run, the sweep giving up on it): the run
+ * is taken with a new epoch first, so a process that still believes it owns it is fenced out.
+ */
+export async function endRun(runId: string, status: "error" | "cancelled", message: string, fence?: Fence): Promise<void> {
+  let own = fence;
+  if (!own) {
+    const current = await db().syncRun.findUnique({ where: { id: runId }, select: { epoch: true, finishedAt: true } });
+    if (!current || current.finishedAt) return;
+    const { count } = await db().syncRun.updateMany({
+      where: { id: runId, epoch: current.epoch, finishedAt: null },
+      data: { epoch: { increment: 1 }, workerId: null },
+    });
+    if (count === 0) return; // claimed meanwhile: its new owner ends it
+    own = { runId, epoch: current.epoch + 1 };
+  }
   const run = await db().syncRun.findUnique({ where: { id: runId } });
-  if (!run || run.finishedAt) return;
-  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) => appendEvent(runId, seq, name, data));
-  await tracker.finish(status, status === "cancelled" ? { stage: "Cancelled" } : { stage: "Sync failed", error_message: message });
+  if (!run || run.finishedAt || run.epoch !== own.epoch) return;
+  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) => appendEvent(own, seq, name, data));
+  try {
+    await tracker.finish(status, status === "cancelled" ? { stage: "Cancelled" } : { stage: "Sync failed", error_message: message });
+  } catch (error) {
+    if (!isRunLost(error)) throw error;
+    console.warn(`[sync] ${(error as Error).message}; not ending it here`);
+  }
 }
 
-/** Says on the run why it has not started yet (only while this process owns it). */
-async function noteWaiting(runId: string, words: string): Promise<void> {
-  const run = await db().syncRun.findUnique({ where: { id: runId } });
-  if (!run || run.finishedAt || run.stage === words) return;
-  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) => appendEvent(runId, seq, name, data));
+/** Says on the run why it has not started yet (only while this execution owns it). */
+async function noteWaiting(fence: Fence, words: string): Promise<void> {
+  const run = await db().syncRun.findUnique({ where: { id: fence.runId } });
+  if (!run || run.finishedAt || run.epoch !== fence.epoch || run.stage === words) return;
+  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) => appendEvent(fence, seq, name, data));
   tracker.update({ stage: words });
   await tracker.flush();
   tracker.dispose();
@@ -90,14 +121,16 @@ export interface AttemptOptions {
   stop: AbortSignal;
   continuation: boolean;
   connector?: Connector;
+  /** End the execution at the first checkpoint after this long (default: SYNC_SLICE_S). */
+  sliceMs?: number;
 }
 
 export async function attemptRun(runId: string, opts: AttemptOptions): Promise<AttemptResult> {
   const { workerId, slots } = opts;
-  const claim = await claimRun(runId, workerId);
+  const { claim, fence } = await claimRun(runId, workerId);
   if (claim === "finished") return { kind: "done" };
   // Someone alive has it: look again when it would have gone stale.
-  if (claim === "busy") return { kind: "again", delayMs: Math.ceil(staleAfterMs() / 2), continuation: opts.continuation };
+  if (claim === "busy" || !fence) return { kind: "again", delayMs: Math.ceil(staleAfterMs() / 2), continuation: opts.continuation };
 
   const run = await db().syncRun.findUnique({
     where: { id: runId },
@@ -105,14 +138,14 @@ export async function attemptRun(runId: string, opts: AttemptOptions): Promise<A
   });
   if (!run) return { kind: "done" };
   if (claim === "taken_over" && run.resumeCount > MAX_RESUMES) {
-    await endRun(runId, "error", "The sync was interrupted (its server stopped) several times and could not be resumed. Start it again.");
+    await endRun(runId, "error", "The sync was interrupted (its server stopped) several times and could not be resumed. Start it again.", fence);
     return { kind: "done" };
   }
 
   const keys = slotKeysFor(run, run.connection);
   if (!(await slots.acquire(runId, keys))) {
-    await noteWaiting(runId, waitingWords(keys)).catch(() => undefined);
-    await handBack(runId, workerId, false);
+    await noteWaiting(fence, waitingWords(keys)).catch(() => undefined);
+    await handBack(fence, false);
     return { kind: "again", delayMs: 500 + Math.floor(Math.random() * 1000), continuation: opts.continuation };
   }
   // Slots are leases (a dead worker's expire); renew them while the run executes.
@@ -122,25 +155,32 @@ export async function attemptRun(runId: string, opts: AttemptOptions): Promise<A
     outcome = await executeRun(runId, {
       stop: opts.stop,
       workerId,
+      epoch: fence.epoch,
       limits: limitsFromEnv(),
       connector: opts.connector,
-      sliceMs: env().SYNC_SLICE_S ? env().SYNC_SLICE_S! * 1000 : undefined,
+      sliceMs: opts.sliceMs ?? (env().SYNC_SLICE_S ? env().SYNC_SLICE_S! * 1000 : undefined),
       // After a takeover or a hand-back the user should read "Resuming after an interruption".
       continuation: opts.continuation && claim === "claimed",
       resumed: claim !== "claimed",
     });
+  } catch (error) {
+    // Our own database is busy or away: the caller tries again shortly (the claim is ours).
+    if (isTransientDbError(error) && !opts.stop.aborted) throw error;
+    console.error(`[sync] run ${runId} crashed`, error);
+    await endRun(runId, "error", "The sync stopped on an unexpected problem; please try again.", fence).catch(() => undefined);
+    return { kind: "done" };
   } finally {
     clearInterval(renew);
     await slots.release(runId, keys).catch(() => undefined);
   }
-  if (outcome === "finished") return { kind: "done" };
+  if (outcome === "finished" || outcome === "lost") return { kind: "done" };
   if (outcome === "sliced") {
-    await handBack(runId, workerId, false);
+    await handBack(fence, false);
     console.log(`[sync] run ${runId}: slice ended at a checkpoint; queued for the next slice`);
     return { kind: "again", delayMs: 0, continuation: true };
   }
   if (opts.stop.aborted) {
-    await handBack(runId, workerId, true);
+    await handBack(fence, true);
     return { kind: "handed_back" };
   }
   // Stopped without a shutdown here: another process took the run over.

@@ -1,7 +1,7 @@
 // Server start (Node.js runtime only): resume or end runs a dead process left behind, and
 // on SIGTERM/SIGINT hand running syncs back, resumable, before exiting. Where runs execute
 // is a setting: in this process (embedded default), or on queue workers (REDIS_URL).
-import { env, runsInWeb } from "@/lib/env";
+import { executionShape, runsInWeb } from "@/lib/env";
 import { runner } from "@/lib/sync/runner";
 import { queueWorker } from "@/lib/sync/queue";
 import { startMailer, stopMailer } from "@/lib/notify/sender";
@@ -9,7 +9,10 @@ import { startMailer, stopMailer } from "@/lib/notify/sender";
 export function boot(): void {
   // First: a half-set SMTP configuration stops the start-up with the variables' names.
   startMailer();
-  const redis = Boolean(env().REDIS_URL);
+  // Serverless: nothing of ours runs between requests (no runner, no sweep timers); runs
+  // advance in invocations (lib/sync/serverless.ts) and the platform stops instances itself.
+  if (executionShape() === "serverless") return;
+  const redis = executionShape() === "queue";
   if (!redis) runner().start();
   else if (runsInWeb()) queueWorker().start();
   const shutdown = (signal: NodeJS.Signals) => {

@@ -18,6 +18,7 @@ import { pacerFor, type Pacer } from "@/lib/sync/pacer";
 import { countUnindexed, indexNextBatch } from "@/lib/search/index-documents";
 import { SyncError, describeError, formatDuration, formatSeconds } from "@/lib/sync/errors";
 import { isTerminal, type ConnectorType, type SyncStatus } from "@/lib/sync/types";
+import { RunLostError, fencedRun, holdFence, isRunLost, type Fence } from "@/lib/sync/fence";
 
 export interface RunLimits {
   connectTimeoutMs: number;
@@ -73,6 +74,16 @@ export class ShutdownSignal extends Error {
   }
 }
 
+/**
+ * Thrown into the run's signal when a serverless slice must end now, before the platform's
+ * maxDuration cuts the invocation: the run waits at its last checkpoint for the next slice.
+ */
+export class SliceEndSignal extends Error {
+  constructor() {
+    super("slice over");
+  }
+}
+
 function contentHash(doc: DocumentInput): string {
   return createHash("sha256")
     .update(JSON.stringify([doc.kind, doc.title, doc.text, doc.url ?? null, doc.author ?? null, doc.metadata ?? null]))
@@ -92,6 +103,8 @@ export interface ExecuteOptions {
   stop: AbortSignal;
   /** The owner recorded on the run; losing ownership stops this execution. */
   workerId: string;
+  /** The epoch this execution claimed the run with: every write it makes is fenced by it. */
+  epoch: number;
   limits?: RunLimits;
   /** Tests inject a connector; the app uses the registry. */
   connector?: Connector;
@@ -105,24 +118,36 @@ export interface ExecuteOptions {
 
 /**
  * finished: the run reached a terminal state (or was already in one). stopped: the process
- * is shutting down or lost the run; it stays resumable. sliced: the slice's time was up; the
+ * is shutting down; the run stays resumable. lost: another process claimed the run (a newer
+ * epoch) or it ended: this execution stopped without writing anything more. sliced: the slice's time was up; the
  * run waits at its checkpoint for the next slice.
  */
-export type RunOutcome = "finished" | "stopped" | "sliced";
+export type RunOutcome = "finished" | "stopped" | "sliced" | "lost";
 
 export async function executeRun(runId: string, opts: ExecuteOptions): Promise<RunOutcome> {
   const { stop, workerId } = opts;
+  const fence: Fence = { runId, epoch: opts.epoch };
   const limits = opts.limits ?? limitsFromEnv();
   const run = await db().syncRun.findUnique({ where: { id: runId }, include: { connection: true } });
   if (!run || isTerminal(run.status)) return "finished";
+  if (run.epoch !== fence.epoch) return "lost";
   const sliceDeadline = opts.sliceMs ? Date.now() + opts.sliceMs : Infinity;
   const type = run.connectorType as ConnectorType;
   const provider = providerLabel(type);
   const conn = run.connection;
 
-  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) => appendEvent(runId, seq, name, data));
-
   const controller = new AbortController();
+  // A refused write means another process owns the run now: stop everything at once.
+  const lost = (error: unknown) => {
+    if (isRunLost(error) && !controller.signal.aborted) controller.abort(error);
+    return error;
+  };
+  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) =>
+    appendEvent(fence, seq, name, data).catch((error: unknown) => {
+      throw lost(error);
+    }),
+  );
+
   // Every request in flight listens on it (Gmail: up to 40 at once); not a leak.
   setMaxListeners(0, controller.signal);
   let lastActivity = Date.now();
@@ -160,9 +185,9 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
   );
   const heartbeat = setInterval(() => {
     void (async () => {
-      const { count } = await db().syncRun.updateMany({ where: { id: runId, workerId }, data: { heartbeatAt: new Date() } });
-      // Another process took the run over (we were presumed dead): stop without touching it.
-      if (count === 0) return controller.abort(new ShutdownSignal());
+      const { count } = await db().syncRun.updateMany({ where: { ...fencedRun(fence), workerId }, data: { heartbeatAt: new Date() } });
+      // Another process took the run over (we were presumed dead), or it ended: stop without touching it.
+      if (count === 0) return controller.abort(new RunLostError(fence, "heartbeat"));
       const r = await db().syncRun.findUnique({ where: { id: runId }, select: { cancelRequestedAt: true } });
       if (r?.cancelRequestedAt) controller.abort(new SyncError("cancelled", "Cancelled"));
     })().catch(() => undefined);
@@ -234,7 +259,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
         if (notes.includes(note)) return;
         notes.push(note);
         tracker.update({ stage: note });
-        void db().syncRun.update({ where: { id: runId }, data: { notes: JSON.stringify(notes) } }).catch(() => undefined);
+        void db().syncRun.updateMany({ where: fencedRun(fence), data: { notes: JSON.stringify(notes) } }).catch(() => undefined);
       },
     };
     const baseCtx = {
@@ -254,11 +279,20 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       if (usedToken && usedToken !== credentials.accessToken) return credentials.accessToken;
       if (!refresh || !credentials.refreshToken) return null;
       refreshing ??= (async () => {
+        // Only the run's owner renews its token (a paused process that lost the run must not).
+        const owner = await db().syncRun.count({ where: fencedRun(fence) });
+        if (owner === 0) throw lost(new RunLostError(fence, "token refresh"));
+        const before = conn.credentials;
         const fresh = await refresh(
           { ...credentials },
           { fetch: createProviderFetch({ provider, signal: controller.signal, requestTimeoutMs: limits.requestTimeoutMs, maxAttempts: limits.maxAttempts, maxRateLimitWaitMs: limits.maxRateLimitWaitMs }), signal: controller.signal, tokenUrl: endpoints.tokenUrl, ...refreshClientFor(type, conn.mode) },
         );
-        await db().connection.update({ where: { id: conn.id }, data: { credentials: encryptJson(fresh) } });
+        // Stored even if the run is lost meanwhile: a rotated refresh token (Box) works once,
+        // and the provider has already retired the old one. Compare-and-set on what we read,
+        // so a concurrent renewal's newer token is never overwritten with ours.
+        const sealed = encryptJson(fresh);
+        await db().connection.updateMany({ where: { id: conn.id, credentials: before }, data: { credentials: sealed } });
+        conn.credentials = sealed;
         Object.assign(credentials, fresh);
         return fresh.accessToken;
       })().finally(() => {
@@ -308,7 +342,9 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       if (controller.signal.aborted) throw controller.signal.reason;
       if (result.done) break;
       const page = result.value;
-      await retry(() => writePage(runId, conn, page, tracker));
+      await retry(() => writePage(fence, conn, page, tracker)).catch((error: unknown) => {
+        throw lost(error);
+      });
       touch();
       if (Date.now() >= sliceDeadline) {
         // The slice's time is up: the page and its checkpoint are written; the next slice
@@ -324,7 +360,9 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     if (due > 0) {
       tracker.update({ status: "embedding", stage: `Indexing ${formatCount(due, "document", "documents")} for search…`, current_item: undefined });
       let done = 0;
-      for (let n = await retry(() => indexNextBatch(conn.id)); n > 0; n = await retry(() => indexNextBatch(conn.id))) {
+      const guard = (tx: Prisma.TransactionClient) => holdFence(tx, fence, "index batch");
+      const nextBatch = () => retry(() => indexNextBatch(conn.id, guard)).catch((error: unknown) => Promise.reject(lost(error)));
+      for (let n = await nextBatch(); n > 0; n = await nextBatch()) {
         if (controller.signal.aborted) throw controller.signal.reason;
         done += n;
         touch();
@@ -333,7 +371,12 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     }
 
     const cursor = JSON.stringify(result.value.cursor ?? null);
-    await retry(() => db().connection.update({ where: { id: conn.id }, data: { cursor, status: "connected", statusMessage: null } }));
+    await retry(() =>
+      db().$transaction(async (tx) => {
+        await holdFence(tx, fence, "cursor");
+        await tx.connection.update({ where: { id: conn.id }, data: { cursor, status: "connected", statusMessage: null } });
+      }),
+    ).catch((error: unknown) => Promise.reject(lost(error)));
     const s = tracker.snapshot;
     const failedNote = s.failed_items ? `, ${formatCount(s.failed_items, "item", "items")} failed` : "";
     const cappedNote = notes.length ? ` — ${notes.join("; ")}` : "";
@@ -350,6 +393,15 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       await tracker.flush().catch(() => undefined);
       throw reason;
     }
+    if (isRunLost(reason) || isRunLost(thrown)) {
+      // Someone else owns the run now (or it ended): write nothing more, not even a last event.
+      console.warn(`[sync] ${(isRunLost(reason) ? reason : (thrown as Error)).message}; this execution stops`);
+      return "lost";
+    }
+    if (reason instanceof SliceEndSignal) {
+      await tracker.flush().catch(() => undefined);
+      return "sliced";
+    }
     if (reason instanceof ShutdownSignal) {
       // Leave the run resumable from its last checkpoint; the next start picks it up.
       await tracker.flush().catch(() => undefined);
@@ -357,13 +409,17 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     }
     const error = describeError(reason, provider);
     if (error.kind === "cancelled") {
-      await tracker.finish("cancelled", { stage: "Cancelled", current_item: undefined });
+      if (!(await finishOrLost(tracker.finish("cancelled", { stage: "Cancelled", current_item: undefined })))) return "lost";
     } else {
       if (error.kind === "auth") {
-        await db().connection.update({ where: { id: conn.id }, data: { status: "needs_reauth", statusMessage: error.message } });
+        const marked = await db().$transaction(async (tx) => {
+          await holdFence(tx, fence, "needs_reauth");
+          await tx.connection.update({ where: { id: conn.id }, data: { status: "needs_reauth", statusMessage: error.message } });
+        }).then(() => true, (e: unknown) => (isRunLost(e) ? false : Promise.reject(e)));
+        if (!marked) return "lost";
       }
       if (error.kind === "internal") console.error(`[sync] run ${runId} failed unexpectedly:`, thrown);
-      await tracker.finish("error", { stage: "Sync failed", error_message: error.message });
+      if (!(await finishOrLost(tracker.finish("error", { stage: "Sync failed", error_message: error.message })))) return "lost";
     }
     return "finished";
   } finally {
@@ -416,6 +472,17 @@ async function retryDb<T>(write: () => Promise<T>, signal: AbortSignal): Promise
   }
 }
 
+/** The terminal event written (true), or refused because the run is someone else's now (false). */
+async function finishOrLost(finishing: Promise<void>): Promise<boolean> {
+  try {
+    await finishing;
+    return true;
+  } catch (error) {
+    if (isRunLost(error)) return false;
+    throw error;
+  }
+}
+
 /** Settles with `work`, or rejects with the signal's reason as soon as it aborts. */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
@@ -442,7 +509,7 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 async function writePage(
-  runId: string,
+  fence: Fence,
   conn: { id: string; userId: string; workspaceId: string },
   page: SyncPage,
   tracker: ProgressTracker,
@@ -455,8 +522,13 @@ async function writePage(
     // The total as reported so far (0 = still unknown: a resumed run shows it as unknown too).
     total: before.total_items,
   };
+  const { runId } = fence;
   const now = new Date();
   await db().$transaction(async (tx) => {
+    // First, and on the fence's condition: a process that lost the run writes no document, and
+    // the run row's lock orders this page against a concurrent claim. A checkpoint is progress:
+    // the resume budget counts takeovers since the last one (a crash loop), not pauses.
+    await holdFence(tx, fence, "page", { checkpoint: JSON.stringify(checkpoint), heartbeatAt: now, resumeCount: 0 });
     // New documents go in with one multi-row INSERT; only those already stored (a re-sync, or a
     // page written again after a lost commit answer) are updated one by one. A first sync's page
     // is then two statements instead of one upsert per document: less time holding a pooled
@@ -505,7 +577,6 @@ async function writePage(
         data: page.failures.map((f) => ({ runId, userId: conn.userId, externalId: f.externalId, title: f.title ?? null, reason: f.reason })),
       });
     }
-    await tx.syncRun.update({ where: { id: runId }, data: { checkpoint: JSON.stringify(checkpoint), heartbeatAt: now } });
   });
   page.documents.forEach((_, i) => tracker.itemDone(page.labels?.[i]));
   page.failures.forEach((f) => tracker.itemDone(f.title ? `Failed: ${f.title}` : `Failed: ${f.externalId}`, true));

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, WaitingError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { env, executionShape } from "@/lib/env";
 import { newRedis, redis, redisKey } from "@/lib/redis/connection";
 import { ShutdownSignal, isTransientDbError, staleAfterMs } from "@/lib/sync/engine";
 import { SyncError } from "@/lib/sync/errors";
@@ -39,7 +39,13 @@ function runQueue(): Queue<RunJob> {
 
 /** Queues a run for execution (here, or on whichever worker takes it). */
 export async function dispatchRun(runId: string): Promise<void> {
-  if (!env().REDIS_URL) return runner().enqueue(runId);
+  const shape = executionShape();
+  if (shape === "serverless") {
+    // Inside the Sync request: its invocation runs the first slice once the answer is sent.
+    const { scheduleSlice } = await import("@/lib/sync/serverless");
+    return scheduleSlice(runId);
+  }
+  if (shape === "process") return runner().enqueue(runId);
   await runQueue().add("run", { runId }, { jobId: runId });
 }
 

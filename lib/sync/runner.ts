@@ -99,7 +99,7 @@ class InProcessRunner {
         status: { in: [...ACTIVE_STATUSES] },
         heartbeatAt: { lt: staleBefore },
       },
-      select: { id: true, resumeCount: true, workerId: true, heartbeatAt: true },
+      select: { id: true, resumeCount: true, workerId: true, heartbeatAt: true, epoch: true },
     });
     let handled = 0;
     for (const orphan of orphans) {
@@ -116,9 +116,10 @@ class InProcessRunner {
         await endRun(orphan.id, "error", "The sync was interrupted (the server stopped) several times and could not be resumed. Start it again.");
         continue;
       }
+      // A new epoch at once: the process that had it, if only paused, can no longer write to it.
       const { count } = await db().syncRun.updateMany({
-        where: { id: orphan.id, finishedAt: null, workerId: orphan.workerId },
-        data: { resumeCount: { increment: 1 }, workerId: null },
+        where: { id: orphan.id, finishedAt: null, epoch: orphan.epoch, workerId: orphan.workerId },
+        data: { resumeCount: { increment: 1 }, workerId: null, epoch: { increment: 1 } },
       });
       if (count === 1) this.enqueue(orphan.id);
     }

@@ -71,7 +71,7 @@ async function run(connector: Connector, limits: Partial<RunLimits>) {
   const runId = await newRun();
   const started = Date.now();
   const closedBefore = closedSockets.length;
-  await executeRun(runId, { stop: new AbortController().signal, workerId: "test", limits: { ...base, ...limits }, connector });
+  await executeRun(runId, { stop: new AbortController().signal, workerId: "test", epoch: 0, limits: { ...base, ...limits }, connector });
   // The provider sees its socket close a moment after the abort.
   for (let i = 0; i < 20 && closedSockets.length - closedBefore < opened - closedBefore && closedSockets.length < opened; i += 1) {
     await new Promise((r) => setTimeout(r, 25));

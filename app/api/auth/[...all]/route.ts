@@ -3,6 +3,7 @@ import { ApiError, errorResponse, json } from "@/lib/api/errors";
 import { assertSameOrigin } from "@/lib/api/origin";
 import { consume } from "@/lib/api/rate-limit";
 import { env } from "@/lib/env";
+import { SCHEMA_MISSING_MESSAGE, schemaReady } from "@/lib/db-status";
 
 const SIGN_IN_WINDOW_MS = 10 * 60_000;
 
@@ -28,7 +29,12 @@ async function handle(req: Request): Promise<Response> {
   try {
     if (req.method === "POST") assertSameOrigin(req);
     await limitPerAccount(req);
-    return await auth().handler(req);
+    const res = await auth().handler(req);
+    // Better Auth answers its own failures with an empty 500: say so if the schema is missing.
+    if (res.status >= 500 && !(await schemaReady().catch(() => true))) {
+      return json({ success: false, error: SCHEMA_MISSING_MESSAGE }, 503, { "retry-after": "30" });
+    }
+    return res;
   } catch (error) {
     const retry = (error as { retryAfterS?: number }).retryAfterS;
     if (error instanceof ApiError && retry) {

@@ -4,6 +4,9 @@ import { json } from "@/lib/api/errors";
 import { typeParams } from "@/lib/api/params";
 import { startOrAttach } from "@/lib/sync/service";
 
+// Serverless execution: the run's first slice runs in this invocation, after the answer.
+export const maxDuration = 300;
+
 export const POST = withViewer(typeParams, async ({ req, viewer, params }) => {
   await readJson(req, z.object({}).strict());
   const { syncId, attached } = await startOrAttach(viewer, params.type);

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "sync_run" ADD COLUMN "epoch" INTEGER NOT NULL DEFAULT 0;
