@@ -47,12 +47,22 @@ export function toPostgresPlaceholders(sql: string): string {
  * defaults (2 s wait, 5 s run) failed runs under load (20 concurrent runs on one worker).
  */
 const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
+const IDLE_IN_TRANSACTION_MS = 10_000;
 
 function create(): PrismaClient {
   const url = env().DATABASE_URL;
   if (databaseKind(url) === "postgres") {
     const client = new PgPrismaClient({
-      adapter: new PrismaPg({ connectionString: url, max: env().DATABASE_POOL_SIZE, connectionTimeoutMillis: 30_000 }),
+      adapter: new PrismaPg({
+        connectionString: url,
+        max: env().DATABASE_POOL_SIZE,
+        connectionTimeoutMillis: 30_000,
+        // A process paused inside a transaction (a VM pause, a long GC, a frozen serverless
+        // instance) would hold its row locks, the run row's among them, for as long as the pause
+        // lasts, and the process taking the run over would wait on them. The server ends such
+        // a session instead; our transactions are a few statements back to back.
+        options: `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
+      }),
       transactionOptions: TRANSACTION_OPTIONS,
     }).$extends({
       name: "sqlite-style-placeholders",
