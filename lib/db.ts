@@ -10,6 +10,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { PrismaClient as PgPrismaClient } from "@/lib/generated/prisma-pg/client";
 import { env } from "@/lib/env";
+import { createPgPool } from "@/lib/pg-pool";
 import { databaseKind, sqlitePathFromUrl, type DatabaseKind } from "@/lib/database-url";
 
 export type Db = PrismaClient;
@@ -53,16 +54,18 @@ function create(): PrismaClient {
   const url = env().DATABASE_URL;
   if (databaseKind(url) === "postgres") {
     const client = new PgPrismaClient({
-      adapter: new PrismaPg({
-        connectionString: url,
-        max: env().DATABASE_POOL_SIZE,
-        connectionTimeoutMillis: 30_000,
-        // A process paused inside a transaction (a VM pause, a long GC, a frozen serverless
-        // instance) would hold its row locks, the run row's among them, for as long as the pause
-        // lasts, and the process taking the run over would wait on them. The server ends such
-        // a session instead; our transactions are a few statements back to back.
-        options: `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
-      }),
+      adapter: new PrismaPg(
+        createPgPool({
+          connectionString: url,
+          max: env().DATABASE_POOL_SIZE,
+          connectionTimeoutMillis: 30_000,
+          // A process paused inside a transaction (a VM pause, a long GC, a frozen serverless
+          // instance) would hold its row locks, the run row's among them, for as long as the
+          // pause lasts, and the process taking the run over would wait on them. The server
+          // ends such a session instead; our transactions are a few statements back to back.
+          options: `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
+        }),
+      ),
       transactionOptions: TRANSACTION_OPTIONS,
     }).$extends({
       name: "sqlite-style-placeholders",

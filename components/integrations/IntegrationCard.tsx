@@ -14,7 +14,7 @@ import {
   RefreshCw,
   type LucideIcon,
 } from "lucide-react";
-import type { ConnectorType } from "@/lib/sync/types";
+import type { ConnectorType } from "@/lib/contract";
 import type { IntegrationSummary, LastSyncStatus } from "./types";
 import { formatRelative, plural } from "./labels";
 import SyncHistory from "./SyncHistory";

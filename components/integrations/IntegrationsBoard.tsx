@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { AlertCircle, AlertTriangle, CheckCircle, X } from "lucide-react";
-import type { ConnectorType, ProgressData } from "@/lib/sync/types";
+import type { ConnectorType, ProgressData } from "@/lib/contract";
 import IntegrationCard, { type CardBusy } from "./IntegrationCard";
 import SyncProgressModal from "./SyncProgressModal";
 import DisconnectDialog from "./DisconnectDialog";

@@ -8,7 +8,7 @@ import { formatCount } from "./labels";
 import type { FailureItem } from "./use-sync-failures";
 
 // The API answer's shape, from the module that produces it (a type: nothing server-side is bundled).
-import type { HistoryRun } from "@/lib/sync/history";
+import type { HistoryRun } from "@/lib/contract/api";
 
 export type { HistoryRun };
 

@@ -3,7 +3,7 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it, vi } from "vitest";
-import type { ProgressData } from "../../lib/sync/types";
+import type { ProgressData } from "../../lib/contract";
 import type { UseSyncProgressResult } from "./use-sync-progress";
 import { phaseOf } from "./progress-reducer";
 

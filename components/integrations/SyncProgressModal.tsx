@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from "react";
 import { Ban, CheckCircle, Clock, Loader2, WifiOff, X, XCircle } from "lucide-react";
-import type { ProgressData } from "@/lib/sync/types";
+import type { ProgressData } from "@/lib/contract";
 import { secondsUntil, type SyncPhase } from "./progress-reducer";
 import { useSyncProgress } from "./use-sync-progress";
 import { useSyncFailures } from "./use-sync-failures";

@@ -1,5 +1,5 @@
 // Client-side copies of small constants (lib/sync/types pulls zod in at runtime).
-import type { ConnectorType } from "@/lib/sync/types";
+import type { ConnectorType } from "@/lib/contract";
 
 export const CONNECTOR_LABEL: Record<ConnectorType, string> = {
   gmail: "Gmail",

@@ -1,29 +1,9 @@
 // What the OAuth callback reports back to /integrations (?connected=<type> or
 // ?error=<code>&provider=<type>): codes in the URL, words here. Only known codes are shown,
 // so a crafted link cannot put arbitrary text on the page.
-export const OAUTH_ERROR_CODES = [
-  "access_denied",
-  "provider_error",
-  "state_missing",
-  "state_invalid",
-  "state_expired",
-  "state_mismatch",
-  "state_replayed",
-  "user_mismatch",
-  "missing_code",
-  "exchange_failed",
-  "provider_unreachable",
-  "token_unusable",
-  "not_configured",
-  "sync_running",
-  "unavailable",
-  "failed",
-] as const;
-export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+import { isOAuthErrorCode } from "@/lib/contract/api";
 
-export function isOAuthErrorCode(code: string): code is OAuthErrorCode {
-  return (OAUTH_ERROR_CODES as readonly string[]).includes(code);
-}
+export { OAUTH_ERROR_CODES, isOAuthErrorCode, type OAuthErrorCode } from "@/lib/contract/api";
 
 export function oauthErrorMessage(code: string, provider: string): string {
   const p = provider;

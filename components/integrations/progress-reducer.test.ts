@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ProgressData } from "../../lib/sync/types";
+import type { ProgressData } from "../../lib/contract";
 import {
   initialSyncProgressState,
   isServerErrorEvent,

@@ -1,7 +1,7 @@
 // Pure state logic behind useSyncProgress: no React, no EventSource, no timers,
-// so it can be unit-tested. Only type imports from lib/sync/types (keeps zod out
+// so it can be unit-tested. Only type imports from lib/contract (keeps zod out
 // of the client bundle).
-import type { ProgressData, SyncEventName, SyncStatus, TerminalStatus } from "@/lib/sync/types";
+import type { ProgressData, SyncEventName, SyncStatus, TerminalStatus } from "@/lib/contract";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ProgressData } from "../../lib/sync/types";
+import type { ProgressData } from "../../lib/contract";
 import { initialSyncProgressState, syncProgressReducer, type SyncProgressAction, type SyncProgressState } from "./progress-reducer";
 import { POLL_INTERVAL_MS, trackSyncProgress, type EventSourceLike, type TrackerEnv } from "./progress-tracker";
 

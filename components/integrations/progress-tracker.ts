@@ -1,7 +1,7 @@
 // Follows one sync outside React: an EventSource on /api/sync-progress/{id}/stream,
 // falling back to polling GET /api/sync-progress/{id} while the stream is down.
 // useSyncProgress wraps it; tests drive it with a fake EventSource and fake timers.
-import type { ProgressData, SyncEventName } from "@/lib/sync/types";
+import type { ProgressData, SyncEventName } from "@/lib/contract";
 import {
   isServerErrorEvent,
   isTerminalStatus,

@@ -3,7 +3,7 @@
 // React wrapper around trackSyncProgress: one tracker per sync id, torn down on
 // unmount or when the id changes.
 import { useCallback, useEffect, useReducer, useRef } from "react";
-import type { ProgressData } from "@/lib/sync/types";
+import type { ProgressData } from "@/lib/contract";
 import { initialSyncProgressState, phaseOf, syncProgressReducer, type ConnectionState, type SyncPhase } from "./progress-reducer";
 import { trackSyncProgress } from "./progress-tracker";
 

@@ -5,7 +5,7 @@ import { ExternalLink, FileText, Folder, GitBranch, Loader2, Mail, MessageSquare
 import { connectorLabel } from "@/components/integrations/labels";
 
 // The API answer's shapes, from the module that produces them (types: nothing server-side is bundled).
-import type { HighlightedText, SearchHit as LibraryDocument } from "@/lib/search/search";
+import type { HighlightedText, SearchHit as LibraryDocument } from "@/lib/contract/api";
 
 export type { HighlightedText, LibraryDocument };
 

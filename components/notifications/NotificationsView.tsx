@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { AlertCircle, CheckCircle2, Clock, Inbox, Mail, RefreshCw } from "lucide-react";
-import type { NotificationDetail, NotificationSummary } from "@/lib/notify/types";
+import type { NotificationDetail, NotificationSummary } from "@/lib/contract/api";
 import { formatWhen, statusView, type StatusTone } from "./status";
 
 export interface NotificationsViewProps {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { NotifyOnName } from "@/lib/notify/types";
+import type { NotifyOnName } from "@/lib/contract/api";
 import { NOTIFY_ON_OPTIONS } from "./status";
 
 export interface NotifyPreferenceProps {

@@ -1,5 +1,5 @@
 // How an email's delivery state reads in the outbox list (pure; shared by list and preview).
-import type { NotificationSummary } from "@/lib/notify/types";
+import type { NotificationSummary } from "@/lib/contract/api";
 
 export type StatusTone = "ok" | "info" | "warn" | "error";
 

@@ -12,8 +12,8 @@ import { getIntegration } from "@/lib/connections/service";
 import { checkToken, revokeAtProvider, type TokenSet } from "@/lib/oauth/flow";
 import { oauthProvider } from "@/lib/oauth/providers";
 import { revokeSandboxAccount } from "@/lib/sandbox/accounts";
-import type { IntegrationSummary } from "@/components/integrations/types";
-import type { ConnectorType } from "@/lib/sync/types";
+import type { IntegrationSummary } from "@/lib/contract/api";
+import type { ConnectorType } from "@/lib/contract";
 
 /** What a live connection stores (encrypted). `source` says how it came (for messages only). */
 export interface StoredCredentials extends ConnectorCredentials {

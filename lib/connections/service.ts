@@ -8,14 +8,9 @@ import { expireSandboxAccessTokens, issueSandboxCredentials } from "@/lib/sandbo
 import { isAvailable, providerLabel } from "@/lib/connectors/registry";
 import { isLiveConfigured, notConfiguredHint } from "@/lib/oauth/providers";
 import type { Connection } from "@/lib/generated/prisma/client";
-import type { IntegrationSummary } from "@/components/integrations/types";
-import {
-  CONNECTOR_TYPES,
-  DEFAULT_SANDBOX_SCENARIO,
-  sandboxScenarioSchema,
-  type ConnectorType,
-  type SandboxScenario,
-} from "@/lib/sync/types";
+import type { IntegrationSummary } from "@/lib/contract/api";
+import { CONNECTOR_TYPES, DEFAULT_SANDBOX_SCENARIO, type ConnectorType, type SandboxScenario } from "@/lib/contract";
+import { sandboxScenarioSchema } from "@/lib/sandbox/scenario";
 
 function summarize(type: ConnectorType, conn: Connection | undefined, itemCount: number): IntegrationSummary {
   const connected = !!conn && conn.status !== "disconnected";

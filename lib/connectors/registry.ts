@@ -5,7 +5,7 @@ import { githubConnector } from "@/lib/connectors/github/connector";
 import { gmailConnector } from "@/lib/connectors/gmail/connector";
 import { slackConnector } from "@/lib/connectors/slack/connector";
 import { boxConnector } from "@/lib/connectors/box/connector";
-import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/sync/types";
+import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/contract";
 import { internalOrigin } from "@/lib/env";
 import { liveProviderEndpoints } from "@/lib/oauth/providers";
 

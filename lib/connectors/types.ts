@@ -1,5 +1,5 @@
 // One interface every provider implements (lib/connectors/<provider>/connector.ts).
-import type { ConnectorType } from "@/lib/sync/types";
+import type { ConnectorType } from "@/lib/contract";
 
 /** A provider item mapped to our domain, ready to upsert. */
 export interface DocumentInput {

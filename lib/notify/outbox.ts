@@ -4,7 +4,7 @@
 // that did not end. Delivery happens later, after commit (lib/notify/sender.ts).
 import type { Prisma } from "@/lib/db";
 import { env } from "@/lib/env";
-import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/sync/types";
+import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/contract";
 import { publicOrigin } from "@/lib/notify/config";
 import {
   MAX_FAILED_ITEMS,

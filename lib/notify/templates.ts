@@ -2,7 +2,7 @@
 // clients (nested tables, inline styles, system fonts, no images) and a plain-text part.
 // Every string that came from a provider or a run (titles, reasons, error texts, notes)
 // goes through escapeHtml: an item titled `<img src=x onerror=…>` shows as text.
-import { formatDuration } from "@/lib/sync/errors";
+import { formatDuration } from "@/lib/contract";
 
 export interface FailedItem {
   externalId: string;

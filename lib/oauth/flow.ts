@@ -2,7 +2,7 @@
 // proves a token works (and names the account), and revocation. Every call is bounded by a
 // timeout that reaches the socket (nodeFetch). Nothing here logs or returns a token value.
 import { nodeFetch } from "@/lib/sync/node-fetch";
-import type { OAuthErrorCode } from "@/components/integrations/oauth-messages";
+import type { OAuthErrorCode } from "@/lib/contract/api";
 import { revokeUrlFor, type OAuthProvider } from "@/lib/oauth/providers";
 
 const USER_AGENT = "2nd-Brain-sync (+oauth)";

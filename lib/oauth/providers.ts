@@ -1,7 +1,7 @@
 // The four providers' OAuth apps and endpoints, from the settings (lib/env.ts). The endpoints
 // are settings so the built-in sandboxes (lib/sandbox/oauth.ts) can stand in for the real ones.
 import { env, OAUTH_ENV_PREFIXES, type Env } from "@/lib/env";
-import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/sync/types";
+import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/contract";
 
 export type OAuthEnvPrefix = (typeof OAUTH_ENV_PREFIXES)[ConnectorType];
 

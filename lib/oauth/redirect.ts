@@ -2,7 +2,7 @@
 // request reached), so the state cookie set by /oauth/start is sent to /oauth/callback.
 import { env } from "@/lib/env";
 import { callbackPath } from "@/lib/oauth/providers";
-import type { ConnectorType } from "@/lib/sync/types";
+import type { ConnectorType } from "@/lib/contract";
 
 export function publicOrigin(req: Request): string {
   const configured = env().APP_URL;

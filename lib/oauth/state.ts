@@ -7,8 +7,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { env } from "@/lib/env";
 import { safeEqual } from "@/lib/crypto";
 import { seal, unseal } from "@/lib/oauth/seal";
-import type { OAuthErrorCode } from "@/components/integrations/oauth-messages";
-import type { ConnectorType } from "@/lib/sync/types";
+import type { OAuthErrorCode } from "@/lib/contract/api";
+import type { ConnectorType } from "@/lib/contract";
 
 const PURPOSE = "oauth-state";
 export const STATE_TTL_MS = 10 * 60_000;

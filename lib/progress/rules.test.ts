@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { crossedMilestone, mustEmitNow, percentOf } from "@/lib/progress/rules";
-import type { ProgressData } from "@/lib/sync/types";
+import type { ProgressData } from "@/lib/contract";
 
 const base: ProgressData = {
   sync_id: "sync_x",

@@ -1,5 +1,5 @@
 // Pure rules of the progress contract: percent, milestones, when an event must go out now.
-import type { ProgressData } from "@/lib/sync/types";
+import type { ProgressData } from "@/lib/contract";
 
 export const MILESTONES = [10, 25, 50, 75, 90] as const;
 /** Ordinary progress is coalesced to at most one event per this many ms (about 4 a second). */

@@ -1,12 +1,10 @@
 // Persistence of progress: the run row (current state) and its append-only event log.
 // Every event is written together with the run row it describes, then published on the bus.
-import { db } from "@/lib/db";
+import { db, type Prisma } from "@/lib/db";
 import type { SyncRun } from "@/lib/generated/prisma/client";
 import { progressBus } from "@/lib/progress/bus";
-import { RunLostError, fencedRun, type Fence } from "@/lib/sync/fence";
-import { enqueueRunNotification } from "@/lib/notify/outbox";
-import { wakeMailer } from "@/lib/notify/wake";
-import { isTerminal, type ConnectorType, type ProgressData, type SyncEventName, type SyncStatus } from "@/lib/sync/types";
+import { RunLostError, fencedRun, type Fence } from "@/lib/progress/fence";
+import { isTerminal, type ConnectorType, type ProgressData, type SyncEventName, type SyncStatus, type TerminalStatus } from "@/lib/contract";
 
 export function toProgressData(run: SyncRun): ProgressData {
   const p: ProgressData = {
@@ -49,13 +47,22 @@ export interface StoredEvent {
 }
 
 /**
- * Appends event `seq` for the run and updates the run row to match, in one transaction, as
- * long as `fence` still owns the run (lib/sync/fence.ts): the run row is updated first, on the
- * fence's condition, so a process that lost the run writes no event at all (RunLostError),
- * and nothing is ever written after the terminal event. A terminal event also releases the
- * connection and records the run's email, in the same transaction.
+ * What the owner of a run does with its end, in the terminal event's transaction and after its
+ * commit (lib/sync/run-end.ts: release the connection, record the email, wake the sender).
  */
-export async function appendEvent(fence: Fence, seq: number, name: SyncEventName, data: ProgressData): Promise<void> {
+export interface RunEndHook {
+  inTransaction(tx: Prisma.TransactionClient, runId: string, status: TerminalStatus, at: Date): Promise<void>;
+  afterCommit?(): void;
+}
+
+/**
+ * Appends event `seq` for the run and updates the run row to match, in one transaction, as
+ * long as `fence` still owns the run (lib/progress/fence.ts): the run row is updated first, on
+ * the fence's condition, so a process that lost the run writes no event at all (RunLostError),
+ * and nothing is ever written after the terminal event. A terminal event runs `onEnd` in the
+ * same transaction.
+ */
+export async function appendEvent(fence: Fence, seq: number, name: SyncEventName, data: ProgressData, onEnd?: RunEndHook): Promise<void> {
   const { runId } = fence;
   const payload = JSON.stringify(data);
   const now = new Date();
@@ -71,21 +78,12 @@ export async function appendEvent(fence: Fence, seq: number, name: SyncEventName
       throw new RunLostError(fence, `event ${seq} (${name})`);
     }
     await tx.syncEvent.create({ data: { runId, seq, name, data: payload } });
-    if (isTerminal(data.status)) {
-      const run = await tx.syncRun.findUniqueOrThrow({ where: { id: runId }, select: { connectionId: true } });
-      await tx.connection.updateMany({
-        where: { id: run.connectionId, activeRunId: runId },
-        data: { activeRunId: null, lastSyncStatus: data.status, ...(data.status === "complete" ? { lastSyncAt: now } : {}) },
-      });
-      // The run's email is recorded with its end, in this transaction (transactional outbox).
-      await enqueueRunNotification(tx, { id: runId, status: data.status });
-    }
+    if (isTerminal(data.status)) await onEnd?.inTransaction(tx, runId, data.status, now);
     return true;
   });
   if (!written) return;
   progressBus().publish({ runId, seq, name, data: payload });
-  // Delivery happens after commit, asynchronously: it never delays or changes the run.
-  if (isTerminal(data.status)) wakeMailer();
+  if (isTerminal(data.status)) onEnd?.afterCommit?.();
 }
 
 export async function eventsAfter(runId: string, afterSeq: number, limit = 500): Promise<StoredEvent[]> {

@@ -14,7 +14,7 @@ import type { SyncRun } from "@/lib/generated/prisma/client";
 import { progressBus, type BusEvent } from "@/lib/progress/bus";
 import { toProgressData } from "@/lib/progress/store";
 import { PING, PING_INTERVAL_MS, formatEvent, formatRetry } from "@/lib/progress/sse";
-import { TERMINAL_STATUSES, isTerminal } from "@/lib/sync/types";
+import { TERMINAL_STATUSES, isTerminal } from "@/lib/contract";
 
 export interface StreamOptions {
   runId: string;

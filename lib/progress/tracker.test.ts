@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ProgressTracker } from "@/lib/progress/tracker";
-import type { ProgressData, SyncEventName } from "@/lib/sync/types";
+import type { ProgressData, SyncEventName } from "@/lib/contract";
 
 const initial: ProgressData = {
   sync_id: "sync_x",

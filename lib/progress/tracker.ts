@@ -1,7 +1,7 @@
 // Holds one run's live progress in memory and turns changes into events per the stream
 // contract: stage/status changes and milestones at once, everything else coalesced.
 import { COALESCE_MS, hasChanged, mustEmitNow, percentOf } from "@/lib/progress/rules";
-import { isTerminal, type ProgressData, type SyncEventName, type TerminalStatus } from "@/lib/sync/types";
+import { isTerminal, type ProgressData, type SyncEventName, type TerminalStatus } from "@/lib/contract";
 
 export type EventSink = (seq: number, name: SyncEventName, data: ProgressData) => Promise<void>;
 

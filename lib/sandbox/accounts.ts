@@ -2,7 +2,8 @@
 // access token that can expire, a refresh token that (for Box) rotates on every use.
 import { db } from "@/lib/db";
 import { randomToken, sha256 } from "@/lib/crypto";
-import { DEFAULT_SANDBOX_SCENARIO, sandboxScenarioSchema, type ConnectorType, type SandboxScenario } from "@/lib/sync/types";
+import { DEFAULT_SANDBOX_SCENARIO, type ConnectorType, type SandboxScenario } from "@/lib/contract";
+import { sandboxScenarioSchema } from "@/lib/sandbox/scenario";
 
 export interface SandboxAccount {
   /** Stable per connection: rate-limit buckets and seeded data hang off it. */

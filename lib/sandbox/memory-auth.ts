@@ -2,7 +2,7 @@
 // database: same rules as lib/sandbox/accounts.ts (expiry, refresh, Box-style rotation).
 import { randomUUID } from "node:crypto";
 import type { IssuedTokens, SandboxAccount, SandboxAuth, TokenCheck } from "@/lib/sandbox/accounts";
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 
 interface Entry {
   key: string;

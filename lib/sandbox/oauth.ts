@@ -28,7 +28,7 @@ import {
   sandboxTokenAccount,
 } from "@/lib/sandbox/accounts";
 import { BOT_USER_ID, TEAM_ID, TEAM_NAME } from "@/lib/sandbox/slack/data";
-import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/sync/types";
+import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/contract";
 
 export type SandboxHandler = (req: Request, subpath: string) => Promise<Response>;
 

@@ -17,24 +17,9 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 export const DOCUMENT_KINDS = ["email", "message", "file", "issue", "pull_request"] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
-/** [start, end) offsets (UTF-16 code units, like JS string indices) of matched words. */
-export type Range = [number, number];
+import type { HighlightedText, Range, SearchHit } from "@/lib/contract/api";
 
-export interface HighlightedText {
-  text: string;
-  highlights: Range[];
-}
-
-export interface SearchHit {
-  id: string;
-  provider: string;
-  kind: string;
-  title: HighlightedText;
-  snippet: HighlightedText;
-  author: string | null;
-  url: string | null;
-  updated_at: string;
-}
+export type { HighlightedText, Range, SearchHit };
 
 export interface SearchQuery {
   q?: string;

@@ -4,11 +4,12 @@
 // in-process runner re-queues in memory, a worker moves its job back into the queue.
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { appendEvent, toProgressData } from "@/lib/progress/store";
+import { toProgressData } from "@/lib/progress/store";
+import { runEventSink } from "@/lib/sync/run-end";
 import { ProgressTracker } from "@/lib/progress/tracker";
 import { executeRun, isTransientDbError, limitsFromEnv, staleAfterMs, type RunOutcome } from "@/lib/sync/engine";
 import type { Connector } from "@/lib/connectors/types";
-import { fencedRun, isRunLost, type Fence } from "@/lib/sync/fence";
+import { fencedRun, isRunLost, type Fence } from "@/lib/progress/fence";
 import { slotKeysFor, type RunSlots, type SlotKey } from "@/lib/sync/slots";
 
 /** An interrupted run is resumed at most this many times, then ended as interrupted. */
@@ -89,7 +90,7 @@ export async function endRun(runId: string, status: "error" | "cancelled", messa
   }
   const run = await db().syncRun.findUnique({ where: { id: runId } });
   if (!run || run.finishedAt || run.epoch !== own.epoch) return;
-  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) => appendEvent(own, seq, name, data));
+  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, runEventSink(own));
   try {
     await tracker.finish(status, status === "cancelled" ? { stage: "Cancelled" } : { stage: "Sync failed", error_message: message });
   } catch (error) {
@@ -102,7 +103,7 @@ export async function endRun(runId: string, status: "error" | "cancelled", messa
 async function noteWaiting(fence: Fence, words: string): Promise<void> {
   const run = await db().syncRun.findUnique({ where: { id: fence.runId } });
   if (!run || run.finishedAt || run.epoch !== fence.epoch || run.stage === words) return;
-  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) => appendEvent(fence, seq, name, data));
+  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, runEventSink(fence));
   tracker.update({ stage: words });
   await tracker.flush();
   tracker.dispose();

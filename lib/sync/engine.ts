@@ -8,7 +8,8 @@ import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { decryptJson, encryptJson } from "@/lib/crypto";
 import { env } from "@/lib/env";
-import { appendEvent, toProgressData } from "@/lib/progress/store";
+import { toProgressData } from "@/lib/progress/store";
+import { runEventSink } from "@/lib/sync/run-end";
 import { ProgressTracker } from "@/lib/progress/tracker";
 import { getConnector, providerEndpoints, providerLabel } from "@/lib/connectors/registry";
 import { refreshClientFor } from "@/lib/oauth/providers";
@@ -18,7 +19,7 @@ import { pacerFor, type Pacer } from "@/lib/sync/pacer";
 import { countUnindexed, indexNextBatch } from "@/lib/search/index-documents";
 import { SyncError, describeError, formatDuration, formatSeconds } from "@/lib/sync/errors";
 import { isTerminal, type ConnectorType, type SyncStatus } from "@/lib/sync/types";
-import { RunLostError, fencedRun, holdFence, isRunLost, type Fence } from "@/lib/sync/fence";
+import { RunLostError, fencedRun, holdFence, isRunLost, type Fence } from "@/lib/progress/fence";
 
 export interface RunLimits {
   connectTimeoutMs: number;
@@ -142,8 +143,9 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     if (isRunLost(error) && !controller.signal.aborted) controller.abort(error);
     return error;
   };
+  const sink = runEventSink(fence);
   const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) =>
-    appendEvent(fence, seq, name, data).catch((error: unknown) => {
+    sink(seq, name, data).catch((error: unknown) => {
       throw lost(error);
     }),
   );

@@ -1,20 +1,10 @@
 // Sync history of one connection: its runs, newest first. Scoped by owner.
+import type { HistoryRun } from "@/lib/contract/api";
 import { db } from "@/lib/db";
 import type { Viewer } from "@/lib/auth";
 import type { ConnectorType } from "@/lib/sync/types";
 
-export interface HistoryRun {
-  id: string;
-  status: string;
-  started_at: string;
-  finished_at: string | null;
-  duration_ms: number | null;
-  total_items: number;
-  processed_items: number;
-  failed_items: number;
-  error_message: string | null;
-  notes: string[];
-}
+export type { HistoryRun };
 
 function parseNotes(raw: string | null): string[] {
   if (!raw) return [];

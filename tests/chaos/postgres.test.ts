@@ -76,7 +76,10 @@ describe.skipIf(unreachable !== null)("PostgreSQL connections terminated during 
       },
       60_000,
       200,
-    );
+    ).catch(async (e: Error) => {
+      const rows = await admin.query(`SELECT state, wait_event_type, wait_event, left(query, 80) AS q, now() - state_change AS age FROM pg_stat_activity WHERE datname = $1`, [database]);
+      throw new Error(`${e.message}\n${JSON.stringify(rows.rows, null, 1)}`);
+    });
     const connectionId = await connectionIdOf(app.databaseUrl, user.email, "github");
     if (end.status === "complete") {
       expect(await documentCounts(app.databaseUrl, connectionId)).toEqual({ rows: 600, distinct: 600 });

@@ -181,7 +181,7 @@ describe("a paused execution that lost its run", () => {
   it("refuses an event with a stale epoch, and any event after the terminal one", async () => {
     const { appendEvent, toProgressData } = await import("@/lib/progress/store");
     const { claimRun } = await import("@/lib/sync/attempt");
-    const { RunLostError } = await import("@/lib/sync/fence");
+    const { RunLostError } = await import("@/lib/progress/fence");
     const { db } = await import("@/lib/db");
     const { runId } = await newRun();
     const { fence } = await claimRun(runId, "worker-a");
@@ -200,7 +200,7 @@ describe("the resume budget", () => {
   it("counts takeovers since the last checkpoint: a run that keeps making progress is not ended by pauses", async () => {
     const { claimRun } = await import("@/lib/sync/attempt");
     const { db } = await import("@/lib/db");
-    const { holdFence } = await import("@/lib/sync/fence");
+    const { holdFence } = await import("@/lib/progress/fence");
     const { runId } = await newRun();
     await claimRun(runId, "w0");
     for (let i = 1; i <= 6; i += 1) {

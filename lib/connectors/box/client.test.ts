@@ -1,7 +1,7 @@
 // The SDK's network layer replaced by ctx.fetch: what goes out and how answers come back.
 import { describe, expect, it } from "vitest";
 import type { SyncContext } from "@/lib/connectors/types";
-import { SyncError } from "@/lib/sync/errors";
+import { SyncError } from "@/lib/contract";
 import { BoxResponseError, boxBaseUrls, boxErrorStatus, makeBoxClient, parseBoxJson } from "./client";
 
 interface Sent {

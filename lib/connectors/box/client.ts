@@ -14,7 +14,7 @@ import type { FetchResponse } from "box-typescript-sdk-gen/lib/networking/fetchR
 import type { NetworkClient } from "box-typescript-sdk-gen/lib/networking/networkClient.generated";
 import { jsonToSerializedData, sdToJson, sdToUrlParams, type SerializedData } from "box-typescript-sdk-gen/lib/serialization/json";
 import type { SyncContext } from "@/lib/connectors/types";
-import { SyncError } from "@/lib/sync/errors";
+import { SyncError } from "@/lib/contract";
 
 const LIVE_API = "https://api.box.com";
 const MAX_REDIRECTS = 5;

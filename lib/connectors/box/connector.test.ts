@@ -20,7 +20,7 @@ import {
   textMarker,
 } from "@/lib/sandbox/box/data";
 import { startBoxSandbox, type BoxSandboxFixture, type BoxTestAccount } from "@/lib/sandbox/box/test-helpers";
-import { SyncError } from "@/lib/sync/errors";
+import { SyncError } from "@/lib/contract";
 import { BOX_QUOTA, boxConnector, createBoxConnector, refreshBoxToken, type BoxCheckpoint, type BoxCursor } from "./connector";
 import { BoxResponseError } from "./client";
 

@@ -39,7 +39,7 @@ import type {
   SyncContext,
   SyncPage,
 } from "@/lib/connectors/types";
-import { SyncError } from "@/lib/sync/errors";
+import { SyncError } from "@/lib/contract";
 import { boxErrorCode, boxErrorStatus, makeBoxClient } from "./client";
 import {
   DEFAULT_MAX_TEXT_BYTES,

@@ -14,7 +14,7 @@
 import { gmail, type gmail_v1 } from "@googleapis/gmail";
 import { OAuth2Client } from "google-auth-library";
 import type { SyncContext } from "@/lib/connectors/types";
-import { SyncError } from "@/lib/sync/errors";
+import { SyncError } from "@/lib/contract";
 
 export type GmailClientContext = Pick<SyncContext, "baseUrl" | "credentials" | "fetch" | "signal">;
 

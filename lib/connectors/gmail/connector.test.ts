@@ -2,7 +2,7 @@
 // HTTP on 127.0.0.1, mounted at /sandbox/gmail as in the app.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connector, ConnectorCredentials, SyncContext, SyncLimits, SyncPage } from "@/lib/connectors/types";
-import { SyncError } from "@/lib/sync/errors";
+import { SyncError } from "@/lib/contract";
 import { isBrokenMessage, brokenKindOf, messageFacts, messageId } from "@/lib/sandbox/gmail/data";
 import { startGmailSandbox, type GmailSandboxFixture, type GmailTestAccount } from "@/lib/sandbox/gmail/test-helpers";
 import { GMAIL_QUOTA, createGmailConnector, gmailConnector, gmailQuotaCost, parseCheckpoint, parseCursor, type GmailCheckpoint, type GmailCursor } from "./connector";

@@ -18,7 +18,7 @@
 import type { Connector, ConnectorCredentials, DocumentInput, ItemFailure, QuotaSpec, RefreshContext, SyncContext, SyncPage } from "@/lib/connectors/types";
 import { setMaxListeners } from "node:events";
 import type { gmail_v1 } from "@googleapis/gmail";
-import { SyncError } from "@/lib/sync/errors";
+import { SyncError } from "@/lib/contract";
 import { makeGmailApi, type GmailApi } from "./client";
 import { transformMessage, type TransformResult } from "./transform";
 import type { GmailCap, GmailCheckpoint, GmailConnectorOptions, GmailCursor, GmailFullCheckpoint, GmailIncrementalCheckpoint } from "./types";

@@ -16,7 +16,7 @@ import {
   type Logger,
 } from "@slack/web-api";
 import type { SyncContext } from "@/lib/connectors/types";
-import { SyncError } from "@/lib/sync/errors";
+import { SyncError } from "@/lib/contract";
 
 const noop = (): void => {};
 const silentLogger: Logger = {

@@ -15,7 +15,7 @@ import {
 import { FAULT_CURSOR_TTL_MS } from "@/lib/sandbox/slack/handler";
 import { startSlackSandbox, type SlackSandboxFixture } from "@/lib/sandbox/slack/test-helpers";
 import { createProviderFetch } from "@/lib/sync/provider-fetch";
-import { SyncError } from "@/lib/sync/errors";
+import { SyncError } from "@/lib/contract";
 import { SLACK_QUOTA, SLACK_RECHECK_MS, createSlackConnector, slackConnector, type SlackCheckpoint, type SlackCursor } from "./connector";
 
 let fx: SlackSandboxFixture;

@@ -23,7 +23,7 @@
 // "Reconnect Slack".
 import type { WebClient } from "@slack/web-api";
 import type { Connector, DocumentInput, ItemFailure, QuotaSpec, SyncContext, SyncLimits, SyncPage } from "@/lib/connectors/types";
-import { SyncError } from "@/lib/sync/errors";
+import { SyncError } from "@/lib/contract";
 import { SlackApiError, makeSlackClient, slackCall } from "./client";
 import {
   compareTs,

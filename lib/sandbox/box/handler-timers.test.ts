@@ -1,7 +1,7 @@
 // Kept apart from the HTTP tests: fake timers would also catch the HTTP client's own timers.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemorySandboxAuth } from "@/lib/sandbox/memory-auth";
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 import { createBoxSandbox } from "./handler";
 
 function setup(scenario: SandboxScenario) {

@@ -12,7 +12,7 @@
 // tokens, and this handler answers 401 for them like for any invalid token).
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { SandboxAccount, SandboxAuth } from "@/lib/sandbox/accounts";
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 import {
   STREAM_BASE,
   brokenDownload,

@@ -1,6 +1,6 @@
 // Shared by the sandbox and connector tests: a Box sandbox on a real 127.0.0.1 port whose
 // accounts live in an in-memory SandboxAuth (same token rules as the app's: expiry, rotation).
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 import { serveSandbox, type SandboxServer } from "@/lib/sandbox/http";
 import { MemorySandboxAuth } from "@/lib/sandbox/memory-auth";
 import { createBoxSandbox } from "./handler";

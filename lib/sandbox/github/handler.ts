@@ -4,7 +4,7 @@
 // Web-standard Request/Response only, so it mounts both in a Next.js route handler and in the
 // node:http adapter of ../http.ts.
 import { createHash } from "node:crypto";
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 import {
   DEFAULT_LOGIN,
   issuesPage,

@@ -1,6 +1,6 @@
 // Shared by the sandbox and connector tests: a GitHub sandbox on a real 127.0.0.1 port whose
 // tokens map to mutable scenarios.
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 import { serveSandbox, type SandboxServer } from "@/lib/sandbox/http";
 import { createGithubSandbox, type SandboxAccount } from "./handler";
 

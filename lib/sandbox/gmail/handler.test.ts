@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gmail } from "@googleapis/gmail";
 import { OAuth2Client } from "google-auth-library";
 import { MemorySandboxAuth } from "@/lib/sandbox/memory-auth";
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 import { createGmailSandbox, GMAIL_COSTS, NOT_FOUND_BODY } from "./handler";
 import { brokenKindOf, internalDateMs, isBrokenMessage, messageFacts, messageId, threadCount, threadIdOf } from "./data";
 import { startGmailSandbox, type GmailSandboxFixture } from "./test-helpers";

@@ -8,7 +8,7 @@
 // Mounted at /sandbox/gmail: the SDK's rootUrl is `<origin>/sandbox/gmail/` and the subpaths are
 // the real ones (`/gmail/v1/users/me/messages`, …). The token endpoint is `POST /token`.
 import type { SandboxAuth, SandboxAccount } from "@/lib/sandbox/accounts";
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 import {
   DEFAULT_LOGIN,
   HISTORY_DEFAULT_PAGE,

@@ -1,6 +1,6 @@
 // Shared by the sandbox and connector tests: a Gmail sandbox on a real 127.0.0.1 port, mounted
 // at /sandbox/gmail like in the app, with in-memory accounts and a log of what it was asked.
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 import { serveSandbox, type SandboxServer } from "@/lib/sandbox/http";
 import { MemorySandboxAuth } from "@/lib/sandbox/memory-auth";
 import { createGmailSandbox } from "./handler";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebClient, type ConversationsHistoryResponse, type ConversationsListResponse, type UsersListResponse } from "@slack/web-api";
 import { MemorySandboxAuth } from "@/lib/sandbox/memory-auth";
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 import { FAULT_CURSOR_TTL_MS, createSlackSandbox } from "./handler";
 import { GHOST_CHANNEL, channelId, countBelow, parseTs, tsOf, itemIndex } from "./data";
 import { startSlackSandbox, type SlackSandboxFixture } from "./test-helpers";

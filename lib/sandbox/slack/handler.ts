@@ -21,7 +21,7 @@ import type {
   WebAPICallResult,
 } from "@slack/web-api";
 import type { SandboxAuth } from "@/lib/sandbox/accounts";
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 import {
   GHOST_CHANNEL,
   authTest,

@@ -3,7 +3,7 @@
 // and a per-account request count kept by the server side.
 import { MemorySandboxAuth } from "@/lib/sandbox/memory-auth";
 import { serveSandbox, type SandboxServer } from "@/lib/sandbox/http";
-import type { SandboxScenario } from "@/lib/sync/types";
+import type { SandboxScenario } from "@/lib/contract";
 import { createSlackSandbox } from "./handler";
 
 export interface SlackTestAccount {

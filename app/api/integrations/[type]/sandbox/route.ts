@@ -2,7 +2,7 @@ import { readJson, withViewer } from "@/lib/api/handler";
 import { json } from "@/lib/api/errors";
 import { typeParams } from "@/lib/api/params";
 import { setSandboxScenario } from "@/lib/connections/service";
-import { sandboxScenarioSchema } from "@/lib/sync/types";
+import { sandboxScenarioSchema } from "@/lib/sandbox/scenario";
 
 export const PUT = withViewer(typeParams, async ({ req, viewer, params }) => {
   const scenario = await readJson(req, sandboxScenarioSchema);

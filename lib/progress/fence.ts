@@ -1,4 +1,4 @@
-// Fencing tokens for runs. Whoever claims a run takes `epoch + 1` with a compare-and-set on the
+// Fencing tokens for runs (the run row and its event log are the progress store). Whoever claims a run takes `epoch + 1` with a compare-and-set on the
 // run row; every write an execution makes (events, the run row, document pages, checkpoint and
 // cursor, the connection's release, the outbox row) first updates the run row on the condition
 // `epoch = <its epoch> AND finishedAt IS NULL`, in the same transaction. A process that was
