@@ -4,6 +4,7 @@ import { useState } from "react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { Brain, LogOut } from "lucide-react";
+import { signOut as signOutRequest } from "@/components/api-client";
 
 const NAV = [
   { href: "/integrations", label: "Integrations" },
@@ -28,15 +29,7 @@ export function AppHeader({ email }: AppHeaderProps = {}) {
 
   const signOut = async () => {
     setSigningOut(true);
-    try {
-      await fetch("/api/auth/sign-out", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: "{}",
-      });
-    } catch {
-      /* go to sign-in anyway */
-    }
+    await signOutRequest(); // whatever the answer: go to sign-in
     window.location.assign("/sign-in");
   };
 

@@ -6,6 +6,7 @@ import { appSecret } from "@/lib/secret";
 import { env } from "@/lib/env";
 import { databaseKind } from "@/lib/database-url";
 import { consume } from "@/lib/api/rate-limit";
+import { processSingleton } from "@/lib/platform/singleton";
 
 function requestOrigin(request: Request | undefined): string[] {
   if (!request) return [];
@@ -66,13 +67,9 @@ function createAuth() {
 }
 
 type Auth = ReturnType<typeof createAuth>;
-const globalKey = Symbol.for("2nd-brain.auth");
-type Holder = { [globalKey]?: Auth };
 
 export function auth(): Auth {
-  const holder = globalThis as Holder;
-  holder[globalKey] ??= createAuth();
-  return holder[globalKey];
+  return processSingleton<Auth>("auth", createAuth);
 }
 
 export interface Viewer {

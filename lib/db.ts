@@ -1,5 +1,5 @@
-// One Prisma client per process. Kept on globalThis: Next.js may load this module in
-// several bundles (route handlers, instrumentation) and they must share one connection.
+// One Prisma client per process (a process singleton: route handlers and instrumentation
+// must share one connection).
 //
 // DATABASE_URL picks the database: file: -> SQLite through @prisma/adapter-better-sqlite3
 // (client lib/generated/prisma); postgres:// -> PostgreSQL through @prisma/adapter-pg (client
@@ -12,12 +12,10 @@ import { PrismaClient as PgPrismaClient } from "@/lib/generated/prisma-pg/client
 import { env } from "@/lib/env";
 import { createPgPool } from "@/lib/pg-pool";
 import { databaseKind, sqlitePathFromUrl, type DatabaseKind } from "@/lib/database-url";
+import { processSingleton } from "@/lib/platform/singleton";
 
 export type Db = PrismaClient;
 export type { Prisma } from "@/lib/generated/prisma/client";
-
-const globalKey = Symbol.for("2nd-brain.db");
-type Holder = { [globalKey]?: PrismaClient };
 
 /**
  * `?` placeholders -> `$1, $2, …` (PostgreSQL). Question marks inside '…' or "…" are left
@@ -92,7 +90,5 @@ export function dbKind(): DatabaseKind {
 }
 
 export function db(): PrismaClient {
-  const holder = globalThis as Holder;
-  holder[globalKey] ??= create();
-  return holder[globalKey];
+  return processSingleton("db", create);
 }

@@ -3,6 +3,7 @@
 import { useId, useState, type FormEvent } from "react";
 import Link from "next/link";
 import { AlertCircle, Loader2 } from "lucide-react";
+import { signIn, signUp as createAccount, type ApiFailure } from "@/components/api-client";
 
 export type AuthMode = "sign-in" | "sign-up";
 
@@ -18,16 +19,11 @@ function nextPath(): string {
   return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/integrations";
 }
 
-async function readError(res: Response): Promise<string> {
-  const body = (await res.json().catch(() => null)) as { message?: unknown; error?: unknown } | null;
-  if (typeof body?.message === "string" && body.message) return body.message;
-  if (typeof body?.error === "string" && body.error) return body.error;
-  if (body?.error && typeof body.error === "object" && typeof (body.error as { message?: unknown }).message === "string") {
-    return (body.error as { message: string }).message;
-  }
-  if (res.status === 401) return "Invalid email or password.";
-  if (res.status === 429) return "Too many attempts. Please wait a moment and try again.";
-  return `Something went wrong (HTTP ${res.status}). Please try again.`;
+function failureWords(failure: ApiFailure): string {
+  if (failure.error) return failure.error;
+  if (failure.status === 401) return "Invalid email or password.";
+  if (failure.status === 429) return "Too many attempts. Please wait a moment and try again.";
+  return `Something went wrong (HTTP ${failure.status}). Please try again.`;
 }
 
 const inputCls =
@@ -60,25 +56,16 @@ export function AuthForm({ mode }: AuthFormProps) {
     }
     setError(null);
     setPending(true);
-    try {
-      const res = await fetch(signUp ? "/api/auth/sign-up/email" : "/api/auth/sign-in/email", {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify(
-          signUp ? { name: name.trim(), email: email.trim(), password } : { email: email.trim(), password },
-        ),
-      });
-      if (!res.ok) {
-        setError(await readError(res));
-        setPending(false);
-        return;
-      }
-      window.location.assign(nextPath());
-      // keep `pending` while the browser navigates
-    } catch {
-      setError("Could not reach the server. Check your connection and try again.");
+    const r = signUp
+      ? await createAccount({ name: name.trim(), email: email.trim(), password })
+      : await signIn({ email: email.trim(), password });
+    if (!r.ok) {
+      setError(r.status === 0 ? "Could not reach the server. Check your connection and try again." : failureWords(r));
       setPending(false);
+      return;
     }
+    window.location.assign(nextPath());
+    // keep `pending` while the browser navigates
   };
 
   const submitLabel = signUp ? "Sign up" : "Sign in";

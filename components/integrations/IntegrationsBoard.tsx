@@ -9,6 +9,14 @@ import DisconnectDialog from "./DisconnectDialog";
 import { connectorLabel } from "./labels";
 import { oauthConnectedMessage, oauthErrorMessage } from "./oauth-messages";
 import type { IntegrationSummary } from "./types";
+import {
+  connectSandbox,
+  connectWithToken,
+  disconnectIntegration,
+  listIntegrations,
+  startSync,
+  type ApiFailure,
+} from "@/components/api-client";
 
 export interface IntegrationsBoardProps {
   initial: IntegrationSummary[];
@@ -33,26 +41,10 @@ const NOTICE_STYLE: Record<Notice["kind"], string> = {
 /** While a sync runs with its modal hidden, refresh the cards this often. */
 const BACKGROUND_REFRESH_MS = 4000;
 
-type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; status: number; error: string };
-
-async function api<T>(url: string, init?: RequestInit): Promise<ApiResult<T>> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      cache: "no-store",
-      ...init,
-      headers: init?.body ? { accept: "application/json", "content-type": "application/json" } : { accept: "application/json" },
-    });
-  } catch {
-    return { ok: false, status: 0, error: "Could not reach the server. Check your connection and try again." };
-  }
-  const body = (await res.json().catch(() => null)) as (T & { success?: boolean; error?: unknown; message?: unknown }) | null;
-  if (res.ok && body && body.success !== false) return { ok: true, status: res.status, body };
-  const msg =
-    (typeof body?.error === "string" && body.error) ||
-    (typeof body?.message === "string" && body.message) ||
-    (res.status === 401 ? "Your session has expired. Please sign in again." : `Request failed (HTTP ${res.status}).`);
-  return { ok: false, status: res.status, error: msg };
+/** The words a card shows for a failed call. */
+function failureMessage(r: ApiFailure): string {
+  if (r.status === 0) return "Could not reach the server. Check your connection and try again.";
+  return r.error ?? (r.status === 401 ? "Your session has expired. Please sign in again." : `Request failed (HTTP ${r.status}).`);
 }
 
 export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
@@ -76,7 +68,7 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
   };
 
   const refresh = useCallback(async () => {
-    const r = await api<{ integrations: IntegrationSummary[] }>("/api/integrations");
+    const r = await listIntegrations();
     if (r.ok) {
       if (Array.isArray(r.body.integrations)) setItems(r.body.integrations);
     } else if (r.status === 401) {
@@ -105,32 +97,26 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
   const connect = async (type: ConnectorType) => {
     setError(null);
     setCardBusy(type, "connect");
-    const r = await api<{ integration: IntegrationSummary }>(`/api/integrations/${type}/connect`, {
-      method: "POST",
-      body: JSON.stringify({ mode: "sandbox" }),
-    });
+    const r = await connectSandbox(type);
     setCardBusy(type, null);
     if (r.ok) {
       if (r.body.integration) setItems((list) => list.map((it) => (it.type === type ? r.body.integration : it)));
       else void refresh();
     } else if (!handleUnauthorized(r.status)) {
-      setError(r.error);
+      setError(failureMessage(r));
     }
   };
 
   const sync = async (type: ConnectorType) => {
     setError(null);
     setCardBusy(type, "sync");
-    const r = await api<{ sync_id: string; attached?: boolean }>(`/api/integrations/${type}/sync`, {
-      method: "POST",
-      body: "{}",
-    });
+    const r = await startSync(type);
     setCardBusy(type, null);
     if (r.ok && typeof r.body.sync_id === "string") {
       patchCard(type, { active_sync_id: r.body.sync_id });
       setModal({ syncId: r.body.sync_id, type });
     } else if (!r.ok && !handleUnauthorized(r.status)) {
-      setError(r.error);
+      setError(failureMessage(r));
     } else if (r.ok) {
       setError("The server did not return a sync id.");
     }
@@ -139,10 +125,7 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
   const pasteToken = async (type: ConnectorType, token: string): Promise<string | null> => {
     setError(null);
     setCardBusy(type, "token");
-    const r = await api<{ integration: IntegrationSummary }>(`/api/integrations/${type}/connect`, {
-      method: "POST",
-      body: JSON.stringify({ mode: "token", token }),
-    });
+    const r = await connectWithToken(type, token);
     setCardBusy(type, null);
     if (r.ok) {
       const it = r.body.integration;
@@ -152,17 +135,14 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
       return null;
     }
     if (handleUnauthorized(r.status)) return null;
-    return r.error;
+    return failureMessage(r);
   };
 
   const confirmDisconnect = async (deleteDocuments: boolean) => {
     if (!disconnecting) return;
     const type = disconnecting.type;
     setCardBusy(type, "disconnect");
-    const r = await api<{ integration: IntegrationSummary; revoked: boolean | null; message: string }>(`/api/integrations/${type}/disconnect`, {
-      method: "POST",
-      body: JSON.stringify({ delete_documents: deleteDocuments }),
-    });
+    const r = await disconnectIntegration(type, deleteDocuments);
     setCardBusy(type, null);
     if (r.ok) {
       const it = r.body.integration;
@@ -171,7 +151,7 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
       setDisconnecting(null);
       setNotice({ kind: r.body.revoked === false ? "warning" : "success", text: r.body.message ?? `${connectorLabel(type)} is disconnected.` });
     } else if (!handleUnauthorized(r.status)) {
-      setDisconnecting({ type, error: r.error });
+      setDisconnecting({ type, error: failureMessage(r) });
     }
   };
 

@@ -9,6 +9,7 @@ import type { FailureItem } from "./use-sync-failures";
 
 // The API answer's shape, from the module that produces it (a type: nothing server-side is bundled).
 import type { HistoryRun } from "@/lib/contract/api";
+import { getSyncFailures, getSyncHistory } from "@/components/api-client";
 
 export type { HistoryRun };
 
@@ -76,13 +77,11 @@ function Failures({ runId }: { runId: string }) {
   const [total, setTotal] = useState(0);
   useEffect(() => {
     const c = new AbortController();
-    fetch(`/api/sync-progress/${encodeURIComponent(runId)}/failures`, { cache: "no-store", signal: c.signal })
-      .then((r) => (r.ok ? r.json() : null))
-      .then((b: { total?: number; failures?: FailureItem[] } | null) => {
-        setItems(Array.isArray(b?.failures) ? b.failures : []);
-        setTotal(b?.total ?? 0);
-      })
-      .catch(() => setItems([]));
+    void getSyncFailures(runId, c.signal).then((r) => {
+      const b = r.ok ? r.body : null;
+      setItems(Array.isArray(b?.failures) ? b.failures : []);
+      setTotal(b?.total ?? 0);
+    });
     return () => c.abort();
   }, [runId]);
   if (items === null) return <Loader2 aria-hidden className="h-3.5 w-3.5 animate-spin text-neutral-400" />;
@@ -105,16 +104,17 @@ export function SyncHistory({ type, refreshKey }: { type: string; refreshKey?: s
 
   useEffect(() => {
     const c = new AbortController();
-    fetch(`/api/integrations/${encodeURIComponent(type)}/history?limit=20`, { cache: "no-store", signal: c.signal })
-      .then(async (r) => {
-        const b = (await r.json().catch(() => null)) as { runs?: HistoryRun[]; error?: string } | null;
-        if (!r.ok || !Array.isArray(b?.runs)) throw new Error(b?.error ?? `Could not load the history (HTTP ${r.status}).`);
-        setRuns(b.runs);
+    void getSyncHistory(type, 20, c.signal).then((r) => {
+      if (c.signal.aborted) return;
+      if (r.ok && Array.isArray(r.body.runs)) {
+        setRuns(r.body.runs);
         setError(null);
-      })
-      .catch((e: unknown) => {
-        if (!c.signal.aborted) setError(e instanceof Error ? e.message : "Could not load the history.");
-      });
+      } else if (r.status === 0) {
+        setError("Could not load the history.");
+      } else {
+        setError((!r.ok && r.error) || `Could not load the history (HTTP ${r.status}).`);
+      }
+    });
     return () => c.abort();
   }, [type, refreshKey]);
 

@@ -7,6 +7,7 @@ import { secondsUntil, type SyncPhase } from "./progress-reducer";
 import { useSyncProgress } from "./use-sync-progress";
 import { useSyncFailures } from "./use-sync-failures";
 import { connectorLabel, formatCount } from "./labels";
+import { cancelSync } from "@/components/api-client";
 
 export const AUTO_CLOSE_SECONDS = 3;
 
@@ -58,22 +59,10 @@ const BAR_COLOR: Record<SyncPhase, string> = {
 const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 async function postCancel(syncId: string): Promise<{ ok: true; progress: unknown } | { ok: false; error: string }> {
-  try {
-    const res = await fetch(`/api/sync-progress/${encodeURIComponent(syncId)}/cancel`, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: "{}",
-    });
-    const body = (await res.json().catch(() => null)) as { success?: boolean; progress?: unknown; error?: unknown; message?: unknown } | null;
-    if (res.ok && body?.success !== false) return { ok: true, progress: body?.progress };
-    const msg =
-      (typeof body?.error === "string" && body.error) ||
-      (typeof body?.message === "string" && body.message) ||
-      `Could not cancel the sync (HTTP ${res.status}).`;
-    return { ok: false, error: msg };
-  } catch {
-    return { ok: false, error: "Could not reach the server to cancel the sync." };
-  }
+  const r = await cancelSync(syncId);
+  if (r.ok) return { ok: true, progress: r.body.progress };
+  if (r.status === 0) return { ok: false, error: "Could not reach the server to cancel the sync." };
+  return { ok: false, error: r.error ?? `Could not cancel the sync (HTTP ${r.status}).` };
 }
 
 export function SyncProgressModal({ syncId, connectorType, onClose, onFinished }: SyncProgressModalProps) {

@@ -1,6 +1,7 @@
 // Follows one sync outside React: an EventSource on /api/sync-progress/{id}/stream,
 // falling back to polling GET /api/sync-progress/{id} while the stream is down.
 // useSyncProgress wraps it; tests drive it with a fake EventSource and fake timers.
+import { apiFetch, errorWords, syncProgressUrl } from "@/components/api-client";
 import type { ProgressData, SyncEventName } from "@/lib/contract";
 import {
   isServerErrorEvent,
@@ -32,19 +33,12 @@ const CLOSED = 2; // EventSource.CLOSED
 function browserEnv(): TrackerEnv {
   return {
     createEventSource: (url) => new EventSource(url) as unknown as EventSourceLike,
-    fetch: (url, init) => fetch(url, init),
+    fetch: apiFetch,
   };
 }
 
 async function readErrorMessage(res: Response): Promise<string | null> {
-  try {
-    const body = (await res.json()) as { error?: unknown; message?: unknown };
-    if (typeof body.error === "string" && body.error) return body.error;
-    if (typeof body.message === "string" && body.message) return body.message;
-  } catch {
-    /* not JSON */
-  }
-  return null;
+  return errorWords(await res.json().catch(() => null));
 }
 
 export interface SyncProgressTracker {
@@ -59,7 +53,7 @@ export function trackSyncProgress(
   dispatch: (action: SyncProgressAction) => void,
   env: TrackerEnv = browserEnv(),
 ): SyncProgressTracker {
-  const base = `/api/sync-progress/${encodeURIComponent(syncId)}`;
+  const base = syncProgressUrl(syncId);
   let disposed = false;
   let finished = false;
   let es: EventSourceLike | null = null;

@@ -3,12 +3,10 @@
 // The first failed items of a sync, with reasons: fetched when the failed count changes,
 // at most every 2 s while running, and once more when the sync ends.
 import { useEffect, useRef, useState } from "react";
+import type { FailureItem } from "@/lib/contract/api";
+import { getSyncFailures } from "@/components/api-client";
 
-export interface FailureItem {
-  external_id: string;
-  title: string | null;
-  reason: string;
-}
+export type { FailureItem };
 
 const MIN_INTERVAL_MS = 2000;
 
@@ -22,14 +20,9 @@ export function useSyncFailures(syncId: string, failedCount: number, finished: b
     const wait = finished ? 0 : Math.max(0, lastFetch.current + MIN_INTERVAL_MS - Date.now());
     const timer = setTimeout(async () => {
       lastFetch.current = Date.now();
-      try {
-        const res = await fetch(`/api/sync-progress/${encodeURIComponent(syncId)}/failures`, { signal: controller.signal, cache: "no-store" });
-        if (!res.ok) return;
-        const body = (await res.json()) as { failures?: FailureItem[] };
-        if (Array.isArray(body.failures)) setItems(body.failures.slice(0, limit));
-      } catch {
-        // aborted or offline: the next change tries again
-      }
+      const r = await getSyncFailures(syncId, controller.signal);
+      // aborted or offline: the next change tries again
+      if (r.ok && Array.isArray(r.body.failures)) setItems(r.body.failures.slice(0, limit));
     }, wait);
     return () => {
       clearTimeout(timer);

@@ -6,6 +6,7 @@ import { connectorLabel } from "@/components/integrations/labels";
 
 // The API answer's shapes, from the module that produces them (types: nothing server-side is bundled).
 import type { HighlightedText, SearchHit as LibraryDocument } from "@/lib/contract/api";
+import { pollIntegrations, searchDocuments } from "@/components/api-client";
 
 export type { HighlightedText, LibraryDocument };
 
@@ -95,22 +96,16 @@ export function LibraryView({ initialQuery, initialProvider, initialKind }: Prop
 
   const fetchPage = useCallback(
     async (after: string | null) => {
-      const params = new URLSearchParams();
-      if (q) params.set("q", q);
-      if (provider) params.set("provider", provider);
-      if (kind) params.set("kind", kind);
-      if (after) params.set("cursor", after);
-      params.set("limit", "20");
-      const res = await fetch(`/api/documents?${params.toString()}`, { cache: "no-store" });
-      if (res.status === 401) {
+      const r = await searchDocuments({ q, provider, kind, cursor: after, limit: 20 });
+      if (r.status === 401) {
         window.location.assign("/sign-in");
         return null;
       }
-      const body = (await res.json().catch(() => null)) as { success?: boolean; documents?: LibraryDocument[]; next_cursor?: string | null; error?: string } | null;
-      if (!res.ok || !body?.success || !Array.isArray(body.documents)) {
-        throw new Error(body?.error ?? `Search failed (HTTP ${res.status}).`);
+      if (r.status === 0) throw new Error("Could not reach the server. Check your connection and try again.");
+      if (!r.ok || !Array.isArray(r.body.documents)) {
+        throw new Error((!r.ok && r.error) || `Search failed (HTTP ${r.status}).`);
       }
-      return { documents: body.documents, next: body.next_cursor ?? null };
+      return { documents: r.body.documents, next: r.body.next_cursor ?? null };
     },
     [q, provider, kind],
   );
@@ -159,12 +154,9 @@ export function LibraryView({ initialQuery, initialProvider, initialKind }: Prop
     let signature: string | null = null;
     const tick = async () => {
       try {
-        const res = await fetch("/api/integrations", { cache: "no-store" });
-        if (res.ok) {
-          const body = (await res.json()) as {
-            integrations?: { type: string; active_sync_id: string | null; last_sync_at: string | null; item_count: number }[];
-          };
-          const list = body.integrations ?? [];
+        const r = await pollIntegrations();
+        if (r.ok) {
+          const list = r.body.integrations ?? [];
           const next = new Set(list.map((i) => i.active_sync_id).filter((x): x is string => !!x));
           const sig = list.map((i) => `${i.type}:${i.last_sync_at ?? ""}:${i.item_count}`).join("|");
           const finished = [...active].some((id) => !next.has(id));

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from "react";
 import { AlertCircle, CheckCircle2, Clock, Inbox, Mail, RefreshCw } from "lucide-react";
 import type { NotificationDetail, NotificationSummary } from "@/lib/contract/api";
 import { formatWhen, statusView, type StatusTone } from "./status";
+import { getNotification, listNotifications } from "@/components/api-client";
 
 export interface NotificationsViewProps {
   initial: NotificationSummary[];
@@ -39,11 +40,9 @@ export function NotificationsView({ initial }: NotificationsViewProps) {
   const [tab, setTab] = useState<"html" | "text">("html");
 
   const refresh = useCallback(async () => {
-    const res = await fetch("/api/notifications", { cache: "no-store", headers: { accept: "application/json" } }).catch(() => null);
-    if (!res) return;
-    if (res.status === 401) return window.location.assign("/sign-in");
-    const body = (await res.json().catch(() => null)) as { notifications?: NotificationSummary[] } | null;
-    if (res.ok && Array.isArray(body?.notifications)) setItems(body.notifications);
+    const r = await listNotifications();
+    if (r.status === 401) return window.location.assign("/sign-in");
+    if (r.ok && Array.isArray(r.body.notifications)) setItems(r.body.notifications);
   }, []);
 
   const waiting = items.some((n) => n.status === "pending");
@@ -58,16 +57,12 @@ export function NotificationsView({ initial }: NotificationsViewProps) {
     let cancelled = false;
     setDetail({ id: selected, state: "loading" });
     void (async () => {
-      try {
-        const res = await fetch(`/api/notifications/${encodeURIComponent(selected)}`, { cache: "no-store", headers: { accept: "application/json" } });
-        const body = (await res.json().catch(() => null)) as { notification?: NotificationDetail; error?: string } | null;
-        if (cancelled) return;
-        if (res.status === 401) return window.location.assign("/sign-in");
-        if (!res.ok || !body?.notification) throw new Error(body?.error ?? `Could not load the email (HTTP ${res.status}).`);
-        setDetail({ id: selected, state: "ready", n: body.notification });
-      } catch (error) {
-        if (!cancelled) setDetail({ id: selected, state: "error", message: error instanceof Error ? error.message : "Could not load the email." });
-      }
+      const r = await getNotification(selected);
+      if (cancelled) return;
+      if (r.status === 401) return window.location.assign("/sign-in");
+      if (r.ok && r.body.notification) return setDetail({ id: selected, state: "ready", n: r.body.notification });
+      const message = r.status === 0 ? "Could not load the email." : ((!r.ok && r.error) || `Could not load the email (HTTP ${r.status}).`);
+      setDetail({ id: selected, state: "error", message });
     })();
     return () => {
       cancelled = true;

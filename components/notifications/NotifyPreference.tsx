@@ -3,6 +3,7 @@
 import { useState } from "react";
 import type { NotifyOnName } from "@/lib/contract/api";
 import { NOTIFY_ON_OPTIONS } from "./status";
+import { saveNotifyPreference } from "@/components/api-client";
 
 export interface NotifyPreferenceProps {
   initial: NotifyOnName;
@@ -17,20 +18,11 @@ export function NotifyPreference({ initial }: NotifyPreferenceProps) {
     const previous = value;
     setValue(next);
     setState({ kind: "saving" });
-    try {
-      const res = await fetch("/api/settings/notifications", {
-        method: "PUT",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ notifyOn: next }),
-      });
-      const body = (await res.json().catch(() => null)) as { success?: boolean; error?: string; notifyOn?: NotifyOnName } | null;
-      if (res.status === 401) return window.location.assign("/sign-in");
-      if (!res.ok || !body?.success) throw new Error(body?.error ?? `Saving failed (HTTP ${res.status}).`);
-      setState({ kind: "saved" });
-    } catch (error) {
-      setValue(previous);
-      setState({ kind: "error", message: error instanceof Error ? error.message : "Saving failed." });
-    }
+    const r = await saveNotifyPreference(next);
+    if (r.status === 401) return window.location.assign("/sign-in");
+    if (r.ok) return setState({ kind: "saved" });
+    setValue(previous);
+    setState({ kind: "error", message: r.status === 0 ? "Saving failed." : (r.error ?? `Saving failed (HTTP ${r.status}).`) });
   };
 
   return (

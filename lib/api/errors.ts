@@ -1,12 +1,36 @@
-// One error type and one mapper to HTTP. Known errors keep their status and message;
-// anything else is logged and answered with a generic message (never the details).
+// One error type and one mapper to HTTP. Known errors keep their status, code and message;
+// anything else is logged and answered with a generic message (never the details). Every
+// error body is { success: false, error, code } (ApiErrorBody in lib/contract/api.ts).
 import { z } from "zod";
+import type { ApiErrorBody, ApiErrorCode } from "@/lib/contract/api";
 import { SCHEMA_MISSING_MESSAGE, isSchemaMissing } from "@/lib/db-status";
+import { logger } from "@/lib/platform/logger";
+
+export type { ApiErrorCode };
+
+const CODE_BY_STATUS: Readonly<Record<number, ApiErrorCode>> = {
+  400: "validation_failed",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+  502: "upstream_unavailable",
+  503: "database_not_ready",
+};
+
+/** The code an answer with `status` carries unless its thrower names one. */
+export function codeForStatus(status: number): ApiErrorCode {
+  return CODE_BY_STATUS[status] ?? (status >= 500 ? "internal" : "validation_failed");
+}
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code: ApiErrorCode = codeForStatus(status),
   ) {
     super(message);
     this.name = "ApiError";
@@ -21,18 +45,24 @@ export function json(body: unknown, status = 200, headers?: HeadersInit): Respon
   return Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
 }
 
+/** An error answer: `{ success: false, error: message, code }` with `status`. */
+export function errorJson(status: number, message: string, code = codeForStatus(status), headers?: HeadersInit): Response {
+  const body: ApiErrorBody = { success: false, error: message, code };
+  return json(body, status, headers);
+}
+
 export function errorResponse(error: unknown): Response {
-  if (error instanceof ApiError) return json({ success: false, error: error.message }, error.status);
+  if (error instanceof ApiError) return errorJson(error.status, error.message, error.code);
   if (error instanceof z.ZodError) {
     const message = error.issues
       .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
       .join("; ");
-    return json({ success: false, error: message }, 400);
+    return errorJson(400, message, "validation_failed");
   }
   if (isSchemaMissing(error)) {
-    console.error(`[api] ${SCHEMA_MISSING_MESSAGE}`);
-    return json({ success: false, error: SCHEMA_MISSING_MESSAGE }, 503, { "retry-after": "30" });
+    logger.error(`[api] ${SCHEMA_MISSING_MESSAGE}`);
+    return errorJson(503, SCHEMA_MISSING_MESSAGE, "database_not_ready", { "retry-after": "30" });
   }
-  console.error("[api] unexpected error", error instanceof Error ? error.stack : error);
-  return json({ success: false, error: "Something went wrong on our side; please try again." }, 500);
+  logger.error({ err: error }, "[api] unexpected error");
+  return errorJson(500, "Something went wrong on our side; please try again.", "internal");
 }

@@ -3,9 +3,8 @@
 // share one limit, and falls back to this process's count while Redis is unreachable.
 import { env } from "@/lib/env";
 import { redis, redisKey } from "@/lib/redis/connection";
+import { processSingleton } from "@/lib/platform/singleton";
 
-const globalKey = Symbol.for("2nd-brain.rate-limits");
-type Holder = { [globalKey]?: Map<string, number[]> };
 const MAX_KEYS = 50_000;
 
 export interface LimitResult {
@@ -16,8 +15,7 @@ export interface LimitResult {
 
 /** Counts one call for `key`; allowed while at most `limit` calls fall in the last `windowMs`. */
 export function hit(key: string, limit: number, windowMs: number, now = Date.now()): LimitResult {
-  const holder = globalThis as Holder;
-  const map = (holder[globalKey] ??= new Map<string, number[]>());
+  const map = processSingleton("rate-limits", () => new Map<string, number[]>());
   const since = now - windowMs;
   const calls = (map.get(key) ?? []).filter((t) => t > since);
   if (calls.length >= limit) {

@@ -1,5 +1,6 @@
 // The wire types of the app's JSON answers, shared by the route handlers and the client
 // components (types and small constants only: client-safe).
+import type { ProgressData } from "@/lib/contract/progress";
 import type { ConnectorType } from "@/lib/contract/providers";
 
 // ---------------------------------------------------------------- GET /api/integrations
@@ -30,6 +31,29 @@ export interface IntegrationsResponse {
   integrations: IntegrationSummary[];
 }
 
+/** POST /api/integrations/{type}/connect */
+export interface IntegrationResponse {
+  success: true;
+  integration: IntegrationSummary;
+}
+
+/** POST /api/integrations/{type}/sync: 202 for a new run, 200 with `attached` for the one already running. */
+export interface StartSyncResponse {
+  success: true;
+  sync_id: string;
+  attached?: true;
+}
+
+/** POST /api/integrations/{type}/disconnect */
+export interface DisconnectResponse {
+  success: true;
+  integration: IntegrationSummary;
+  /** true: the provider confirmed; false: it did not (see message); null: there was nothing to revoke. */
+  revoked: boolean | null;
+  deleted_items: number;
+  message: string;
+}
+
 // ---------------------------------------------------------------- GET /api/integrations/{type}/history
 
 export interface HistoryRun {
@@ -43,6 +67,34 @@ export interface HistoryRun {
   failed_items: number;
   error_message: string | null;
   notes: string[];
+}
+
+/** GET /api/integrations/{type}/history */
+export interface HistoryResponse {
+  success: true;
+  runs: HistoryRun[];
+}
+
+// ---------------------------------------------------------------- /api/sync-progress/{id}
+// GET /api/sync-progress/{id} answers the ProgressData itself (no envelope).
+
+/** POST /api/sync-progress/{id}/cancel */
+export interface CancelSyncResponse {
+  success: true;
+  progress: ProgressData;
+}
+
+export interface FailureItem {
+  external_id: string;
+  title: string | null;
+  reason: string;
+}
+
+/** GET /api/sync-progress/{id}/failures: the first failed items, with the run's total. */
+export interface FailuresResponse {
+  success: true;
+  total: number;
+  failures: FailureItem[];
 }
 
 // ---------------------------------------------------------------- GET /api/documents
@@ -64,6 +116,13 @@ export interface SearchHit {
   author: string | null;
   url: string | null;
   updated_at: string;
+}
+
+/** GET /api/documents */
+export interface DocumentsResponse {
+  success: true;
+  documents: SearchHit[];
+  next_cursor: string | null;
 }
 
 // ---------------------------------------------------------------- notifications
@@ -95,6 +154,22 @@ export interface NotificationDetail extends NotificationSummary {
   text: string;
 }
 
+export interface NotificationsResponse {
+  success: true;
+  notifications: NotificationSummary[];
+}
+
+export interface NotificationResponse {
+  success: true;
+  notification: NotificationDetail;
+}
+
+/** GET and PUT /api/settings/notifications */
+export interface NotifyPreferenceResponse {
+  success: true;
+  notifyOn: NotifyOnName;
+}
+
 // ---------------------------------------------------------------- OAuth callback -> /integrations?error=<code>
 // What the callback reports back: codes in the URL, words in the UI (only known codes are shown,
 // so a crafted link cannot put arbitrary text on the page).
@@ -120,4 +195,28 @@ export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
 export function isOAuthErrorCode(code: string): code is OAuthErrorCode {
   return (OAUTH_ERROR_CODES as readonly string[]).includes(code);
+}
+
+// ---------------------------------------------------------------- error answers (every route)
+/** Stable, machine-readable reasons: clients and logs branch on these, never on the words. */
+export const API_ERROR_CODES = [
+  "validation_failed", // 400: a parameter or body that does not fit
+  "unauthorized", // 401: no session (or a bad signature)
+  "forbidden", // 403: e.g. a cross-site request
+  "not_found", // 404
+  "conflict", // 409: the state does not allow it now (a sync running, not connected, not configured)
+  "payload_too_large", // 413
+  "unsupported_media_type", // 415
+  "rate_limited", // 429 (with Retry-After)
+  "upstream_unavailable", // 502: a provider could not be reached
+  "database_not_ready", // 503: the schema is missing (Retry-After)
+  "internal", // 500: details stay in the server's log
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+/** The body of every error answer. */
+export interface ApiErrorBody {
+  success: false;
+  error: string; // words for a person
+  code: ApiErrorCode;
 }

@@ -16,6 +16,7 @@ import {
   type RenderedEmail,
   type RunEmailInput,
 } from "@/lib/notify/templates";
+import { logger } from "@/lib/platform/logger";
 
 export const NOTIFICATION_KINDS = ["sync_complete", "sync_failed"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
@@ -116,7 +117,7 @@ function renderSafely(kind: NotificationKind, input: RunEmailInput): RenderedEma
   try {
     return kind === "sync_complete" ? renderSyncComplete(input) : renderSyncFailed(input);
   } catch (error) {
-    console.error("[notify] rendering the email failed; sending a plain one", error);
+    logger.error({ err: error }, "[notify] rendering the email failed; sending a plain one");
     const subject = kind === "sync_complete" ? completeSubject(input) : failedSubject(input);
     const link = integrationsUrl(input.appUrl);
     return { subject, text: `${subject}\n\n${link}\n`, html: `<p>${subject.replace(/[&<>]/g, "")}</p><p><a href="${link}">${link}</a></p>` };

@@ -29,6 +29,8 @@ import { retryDelayMs } from "@/lib/notify/backoff";
 import { describeSendError } from "@/lib/notify/smtp-errors";
 import { setMailerWake } from "@/lib/notify/wake";
 import type { Notification } from "@/lib/generated/prisma/client";
+import { processSingleton } from "@/lib/platform/singleton";
+import { logger } from "@/lib/platform/logger";
 
 /** How often the outbox is looked at without a wake-up (retries, other processes' mail). */
 export const POLL_MS = 5_000;
@@ -57,17 +59,17 @@ class Mailer {
     if (this.config || this.stopped) return;
     const config = mailConfig();
     if (config.kind === "outbox") {
-      console.log("[notify] SMTP_HOST is not set: emails are kept in the in-app outbox (/notifications), not sent.");
+      logger.info("[notify] SMTP_HOST is not set: emails are kept in the in-app outbox (/notifications), not sent.");
       return;
     }
     this.config = config;
     this.transporter = nodemailer.createTransport(config.transport);
     setMailerWake(() => this.wake());
-    console.log(`[notify] sending email through ${config.host}:${config.port} as ${config.from.address}`);
+    logger.info(`[notify] sending email through ${config.host}:${config.port} as ${config.from.address}`);
     // Mail that failed before this start (an outage, settings fixed since): due again now.
     void db()
       .notification.updateMany({ where: { status: "pending", attempts: { gt: 0 } }, data: { nextAttemptAt: new Date() } })
-      .catch((error: unknown) => console.error("[notify] could not reschedule pending mail", error))
+      .catch((error: unknown) => logger.error({ err: error }, "[notify] could not reschedule pending mail"))
       .finally(() => this.wake());
   }
 
@@ -89,7 +91,7 @@ class Mailer {
     if (!this.config || this.stopped) return;
     if (this.pass) return this.pass;
     const pass = this.drain()
-      .catch((error: unknown) => console.error("[notify] outbox pass failed", error))
+      .catch((error: unknown) => logger.error({ err: error }, "[notify] outbox pass failed"))
       .finally(() => {
         if (this.pass === pass) this.pass = undefined;
       });
@@ -124,7 +126,7 @@ class Mailer {
         await this.drain();
       } while (this.again && !this.stopped);
     } catch (error) {
-      console.error("[notify] outbox pass failed", error);
+      logger.error({ err: error }, "[notify] outbox pass failed");
     }
     let next = POLL_MS;
     try {
@@ -206,7 +208,7 @@ class Mailer {
         return;
       } catch (error) {
         if (attempt >= 5) {
-          console.error(`[notify] email ${n.id} was sent but could not be recorded as sent; it may go out again`, error);
+          logger.error({ err: error }, `[notify] email ${n.id} was sent but could not be recorded as sent; it may go out again`);
           return;
         }
         await sleep(200 * attempt);
@@ -226,7 +228,7 @@ class Mailer {
     const attempts = n.attempts + 1;
     const giveUp = failure.permanent || attempts >= e.NOTIFY_MAX_ATTEMPTS;
     const delay = retryDelayMs(attempts, e.NOTIFY_RETRY_BASE_MS);
-    console.warn(
+    logger.warn(
       `[notify] email ${n.id} attempt ${attempts} failed: ${failure.message}${giveUp ? " — giving up" : ` — retrying in ${Math.round(delay / 1000)} s`}`,
     );
     await db()
@@ -240,7 +242,7 @@ class Mailer {
           ...(giveUp ? { status: "failed" } : { nextAttemptAt: new Date(Date.now() + delay) }),
         },
       })
-      .catch((dbError: unknown) => console.error(`[notify] could not record the failure of email ${n.id}`, dbError));
+      .catch((dbError: unknown) => logger.error({ err: dbError }, `[notify] could not record the failure of email ${n.id}`));
   }
 
   /** Until the earliest pending email is due (bounded by the poll interval). */
@@ -256,13 +258,8 @@ class Mailer {
   }
 }
 
-const globalKey = Symbol.for("2nd-brain.mailer");
-type Holder = { [globalKey]?: Mailer };
-
 function mailer(): Mailer {
-  const holder = globalThis as Holder;
-  holder[globalKey] ??= new Mailer();
-  return holder[globalKey];
+  return processSingleton("mailer", () => new Mailer());
 }
 
 /**
@@ -275,7 +272,7 @@ export function startMailer(): void {
     mailer().start();
   } catch (error) {
     if (!(error instanceof MailConfigError)) throw error;
-    console.error(`[notify] ${error.message}`);
+    logger.fatal(`[notify] ${error.message}`);
     process.exit(1);
   }
 }

@@ -1,18 +1,20 @@
 // A tiny doorbell between the progress store and the mail sender, so recording a run's end
-// does not pull nodemailer into every bundle that writes progress. Kept on globalThis:
+// does not pull nodemailer into every bundle that writes progress. A process singleton:
 // Next.js may load this module in several bundles and they must ring the same bell.
-const globalKey = Symbol.for("2nd-brain.mailer-wake");
-type Holder = { [globalKey]?: () => void };
+import { logger } from "@/lib/platform/logger";
+import { processSingleton } from "@/lib/platform/singleton";
+
+const bell = () => processSingleton("mailer-wake", () => ({ ring: undefined as (() => void) | undefined }));
 
 /** Asks the sender (if one runs in this process) to look at the outbox now. Never throws, never waits. */
 export function wakeMailer(): void {
   try {
-    (globalThis as Holder)[globalKey]?.();
+    bell().ring?.();
   } catch (error) {
-    console.error("[notify] waking the sender failed", error);
+    logger.error({ err: error }, "[notify] waking the sender failed");
   }
 }
 
 export function setMailerWake(fn: (() => void) | undefined): void {
-  (globalThis as Holder)[globalKey] = fn;
+  bell().ring = fn;
 }

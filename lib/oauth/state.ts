@@ -9,6 +9,7 @@ import { safeEqual } from "@/lib/crypto";
 import { seal, unseal } from "@/lib/oauth/seal";
 import type { OAuthErrorCode } from "@/lib/contract/api";
 import type { ConnectorType } from "@/lib/contract";
+import { processSingleton } from "@/lib/platform/singleton";
 
 const PURPOSE = "oauth-state";
 export const STATE_TTL_MS = 10 * 60_000;
@@ -86,14 +87,11 @@ export function readCookie(cookieHeader: string | null, name: string): string | 
 
 // ---------------------------------------------------------------- spent states (this process)
 
-const spentKey = Symbol.for("2nd-brain.oauth.spent-states");
-type Holder = { [spentKey]?: Map<string, number> };
 const MAX_SPENT = 10_000;
 
 /** Records the state as used; false when it already was. */
 function spend(state: string, exp: number, now: number): boolean {
-  const holder = globalThis as Holder;
-  const spent = (holder[spentKey] ??= new Map());
+  const spent = processSingleton("oauth.spent-states", () => new Map<string, number>());
   for (const [k, until] of spent) {
     if (until > now && spent.size <= MAX_SPENT) break; // oldest first: stop at the first live one
     spent.delete(k);

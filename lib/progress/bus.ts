@@ -7,6 +7,7 @@ import { EventEmitter } from "node:events";
 import type { Redis } from "ioredis";
 import { env } from "@/lib/env";
 import { newRedis, redis, redisKey } from "@/lib/redis/connection";
+import { processSingleton } from "@/lib/platform/singleton";
 
 export interface BusEvent {
   runId: string;
@@ -105,11 +106,6 @@ export class RedisBus implements ProgressBus {
   }
 }
 
-const globalKey = Symbol.for("2nd-brain.progress-bus");
-type Holder = { [globalKey]?: ProgressBus };
-
 export function progressBus(): ProgressBus {
-  const holder = globalThis as Holder;
-  holder[globalKey] ??= env().REDIS_URL ? new RedisBus() : new InProcessBus();
-  return holder[globalKey];
+  return processSingleton<ProgressBus>("progress-bus", () => (env().REDIS_URL ? new RedisBus() : new InProcessBus()));
 }

@@ -15,6 +15,8 @@ import { progressBus, type BusEvent } from "@/lib/progress/bus";
 import { toProgressData } from "@/lib/progress/store";
 import { PING, PING_INTERVAL_MS, formatEvent, formatRetry } from "@/lib/progress/sse";
 import { TERMINAL_STATUSES, isTerminal } from "@/lib/contract";
+import { processSingleton } from "@/lib/platform/singleton";
+import { logger, type Logger } from "@/lib/platform/logger";
 
 export interface StreamOptions {
   runId: string;
@@ -102,6 +104,7 @@ class RunHub {
   private holes = new Map<number, number>();
   /** Holes already reported in the log. */
   private reported = new Set<number>();
+  private readonly log: Logger;
 
   constructor(
     readonly runId: string,
@@ -109,6 +112,7 @@ class RunHub {
     pingMs: number,
     private readonly onDispose: () => void,
   ) {
+    this.log = logger.child({ run_id: runId });
     this.unsubscribe = progressBus().subscribe(runId, (e) => this.onBus(e));
     this.pollTimer = setInterval(() => {
       if (Date.now() - this.lastAccept >= pollMs) this.refill();
@@ -194,7 +198,7 @@ class RunHub {
         } while (this.readAgain && !this.disposed);
       } catch (error) {
         // The next poll (or wake-up) tries again; the streams stay open meanwhile.
-        console.error("[stream] reading progress events failed", error);
+        this.log.error({ err: error }, "[stream] reading progress events failed");
       } finally {
         this.reading = false;
       }
@@ -258,7 +262,7 @@ class RunHub {
     const lost = after.some((r) => TERMINAL_NAMES.has(r.name)) || (first !== undefined && now - first >= HOLE_GRACE_MS);
     if (lost && !this.reported.has(missing)) {
       this.reported.add(missing);
-      console.warn(`[stream] run ${this.runId}: events ${missing}..${after[0]!.seq - 1} are missing from its log; streams go on without them`);
+      this.log.warn(`[stream] run ${this.runId}: events ${missing}..${after[0]!.seq - 1} are missing from its log; streams go on without them`);
     }
     return lost;
   }
@@ -272,12 +276,11 @@ class RunHub {
   }
 }
 
-const hubsKey = Symbol.for("2nd-brain.progress-hubs");
-type Holder = { [hubsKey]?: Map<string, RunHub> };
+// Shared by every bundle of the process (tests/chaos/inspect.mjs reads it under this key).
+const runHubs = () => processSingleton("progress-hubs", () => new Map<string, RunHub>());
 
 function hubFor(runId: string, pollMs: number, pingMs: number): RunHub {
-  const holder = globalThis as Holder;
-  const hubs = (holder[hubsKey] ??= new Map());
+  const hubs = runHubs();
   let hub = hubs.get(runId);
   if (!hub) {
     const created: RunHub = new RunHub(runId, pollMs, pingMs, () => {
@@ -291,7 +294,7 @@ function hubFor(runId: string, pollMs: number, pingMs: number): RunHub {
 
 /** Streams open in this process, per run (diagnostics and tests). */
 export function openStreams(runId: string): number {
-  return (globalThis as Holder)[hubsKey]?.get(runId)?.subs.size ?? 0;
+  return runHubs().get(runId)?.subs.size ?? 0;
 }
 
 /** Where a stream's bytes go: a web ReadableStream (the Next route) or a Node response (lib/progress/node-stream.ts). */
@@ -349,7 +352,7 @@ export function attachProgressStream(opts: StreamOptions, sink: StreamSink): () 
   };
   const fail = (error: unknown) => {
     if (closed) return;
-    console.error("[stream] progress stream failed", error);
+    logger.child({ run_id: runId }).error({ err: error }, "[stream] progress stream failed");
     cleanup();
     try {
       sink.error(error);

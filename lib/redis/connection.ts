@@ -5,6 +5,8 @@
 // callers degrade (streams poll the database, see lib/progress/stream.ts).
 import { Redis, type RedisOptions } from "ioredis";
 import { env } from "@/lib/env";
+import { processSingleton } from "@/lib/platform/singleton";
+import { logger } from "@/lib/platform/logger";
 
 /** The URL without its password, for logs. */
 export function redactRedisUrl(url: string): string {
@@ -47,7 +49,7 @@ export function newRedis(name: string, opts: { subscriber?: boolean } = {}): Red
     // ioredis retries by itself; say it once per outage, without the URL's password.
     if (reported) return;
     reported = true;
-    console.error(`[redis] ${name}: ${error.message} (${redactRedisUrl(url)}); retrying`);
+    logger.error(`[redis] ${name}: ${error.message} (${redactRedisUrl(url)}); retrying`);
   });
   client.on("ready", () => {
     reported = false;
@@ -55,14 +57,9 @@ export function newRedis(name: string, opts: { subscriber?: boolean } = {}): Red
   return client;
 }
 
-const globalKey = Symbol.for("2nd-brain.redis");
-type Holder = { [globalKey]?: Redis };
-
 /** The process's shared command connection. */
 export function redis(): Redis {
-  const holder = globalThis as Holder;
-  holder[globalKey] ??= newRedis("commands");
-  return holder[globalKey];
+  return processSingleton("redis", () => newRedis("commands"));
 }
 
 /** A key or channel name in this deployment's namespace (REDIS_PREFIX). */

@@ -427,7 +427,7 @@ describe("email over SMTP (STARTTLS + AUTH)", () => {
     expect(await listOf(stranger)).toEqual([]);
     for (const id of [mine[0]!.id, "c".repeat(25), "../etc/passwd", "x"]) {
       const r = await stranger.json(`/api/notifications/${encodeURIComponent(id)}`);
-      expect(r).toEqual({ status: 404, body: { success: false, error: "No such notification" } });
+      expect(r).toEqual({ status: 404, body: { success: false, error: "No such notification", code: "not_found" } });
     }
     expect((await fetch(`${app.baseUrl}/api/notifications`)).status).toBe(401);
     expect((await fetch(`${app.baseUrl}/api/settings/notifications`)).status).toBe(401);

@@ -795,7 +795,7 @@ describe("a provider without an OAuth app", () => {
     for (const [type, prefix] of Object.entries(PREFIX)) {
       const r = await user.json<{ success: boolean; error: string }>(`/api/integrations/${type}/oauth/start`);
       expect(r.status).toBe(409);
-      expect(r.body).toEqual({ success: false, error: `Not configured — set ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET` });
+      expect(r.body).toEqual({ success: false, error: `Not configured — set ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET`, code: "conflict" });
       const it = await integration(user, type as Provider);
       expect(it).toMatchObject({ live_available: false, not_configured_hint: `Set ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET` });
     }

@@ -218,7 +218,7 @@ describe("input and isolation", () => {
     const unknown = "sync_" + "0".repeat(32);
     for (const id of [aliceSync, unknown, "not-a-sync-id"]) {
       const snap = await bob.json(`/api/sync-progress/${id}`);
-      expect(snap).toEqual({ status: 404, body: { success: false, error: "No such sync" } });
+      expect(snap).toEqual({ status: 404, body: { success: false, error: "No such sync", code: "not_found" } });
       expect((await bob.stream(id)).status).toBe(404);
       expect((await bob.json(`/api/sync-progress/${id}/cancel`, { method: "POST" })).status).toBe(404);
     }
@@ -235,7 +235,7 @@ describe("input and isolation", () => {
   it("requires a session", async () => {
     const r = await fetch(`${baseUrl}/api/integrations/github/sync`, { method: "POST" });
     expect(r.status).toBe(401);
-    expect(await r.json()).toEqual({ success: false, error: "Sign in first" });
+    expect(await r.json()).toEqual({ success: false, error: "Sign in first", code: "unauthorized" });
   });
 
   it.each([

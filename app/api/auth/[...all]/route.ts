@@ -1,5 +1,5 @@
 import { auth } from "@/lib/auth";
-import { ApiError, errorResponse, json } from "@/lib/api/errors";
+import { ApiError, errorJson, errorResponse } from "@/lib/api/errors";
 import { assertSameOrigin } from "@/lib/api/origin";
 import { consume } from "@/lib/api/rate-limit";
 import { env } from "@/lib/env";
@@ -32,13 +32,13 @@ async function handle(req: Request): Promise<Response> {
     const res = await auth().handler(req);
     // Better Auth answers its own failures with an empty 500: say so if the schema is missing.
     if (res.status >= 500 && !(await schemaReady().catch(() => true))) {
-      return json({ success: false, error: SCHEMA_MISSING_MESSAGE }, 503, { "retry-after": "30" });
+      return errorJson(503, SCHEMA_MISSING_MESSAGE, "database_not_ready", { "retry-after": "30" });
     }
     return res;
   } catch (error) {
     const retry = (error as { retryAfterS?: number }).retryAfterS;
     if (error instanceof ApiError && retry) {
-      return json({ success: false, error: error.message }, error.status, { "retry-after": String(retry) });
+      return errorJson(error.status, error.message, error.code, { "retry-after": String(retry) });
     }
     return errorResponse(error);
   }
