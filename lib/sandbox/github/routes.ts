@@ -1,0 +1,169 @@
+// The REST routes the sandbox serves (/user, /user/repos, /repos/{owner}/{repo}/issues,
+// /rate_limit) with GitHub's query validation, page-number pagination and Link header.
+import type { SandboxScenario } from "@/lib/contract";
+import {
+  issuesPage,
+  listRepos,
+  repoIndexByName,
+  sandboxUser,
+  type GithubRateLimitOverview,
+  type GithubRepo,
+  type IssueState,
+} from "./data";
+
+export const DOCS = "https://docs.github.com/rest";
+
+function clampInt(raw: string | null, fallback: number, min: number, max: number): number {
+  if (raw === null || raw.trim() === "") return fallback;
+  const n = Number.parseInt(raw, 10);
+  if (!Number.isFinite(n) || n < min) return fallback;
+  return Math.min(n, max);
+}
+
+/** GitHub's Link header: prev, next, last, first (only the ones that apply); null for a single page. */
+export function githubLinkHeader(requestUrl: string, page: number, lastPage: number): string | null {
+  if (page <= 1 && lastPage <= 1) return null;
+  const at = (p: number) => {
+    const u = new URL(requestUrl);
+    u.searchParams.set("page", String(p));
+    return u.toString();
+  };
+  const links: string[] = [];
+  if (page > 1) links.push(`<${at(page - 1)}>; rel="prev"`);
+  if (page < lastPage) links.push(`<${at(page + 1)}>; rel="next"`);
+  if (page < lastPage || (page > lastPage && lastPage >= 1)) links.push(`<${at(lastPage)}>; rel="last"`);
+  if (page > 1) links.push(`<${at(1)}>; rel="first"`);
+  return links.join(", ");
+}
+
+export class HttpError {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {}
+}
+
+function notFound(): HttpError {
+  return new HttpError(404, { message: "Not Found", documentation_url: DOCS });
+}
+
+function validationFailed(resource: string, field: string, value: string, docs: string): HttpError {
+  return new HttpError(422, {
+    message: "Validation Failed",
+    errors: [{ resource, field, value, code: "invalid" }],
+    documentation_url: docs,
+  });
+}
+
+function pick<T extends string>(raw: string | null, allowed: readonly T[], fallback: T, err: () => HttpError): T {
+  if (raw === null) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw err();
+}
+
+export interface RouteResult {
+  body: unknown;
+  link?: string | null;
+  /** A list endpoint: the `malformed` fault truncates it. */
+  list?: boolean;
+  /** /rate_limit does not count against the quota. */
+  free?: boolean;
+}
+
+export interface RouteCtx {
+  url: URL;
+  login: string;
+  scenario: SandboxScenario;
+  rate: () => GithubRateLimitOverview;
+}
+
+const REPO_SORTS = ["created", "updated", "pushed", "full_name"] as const;
+const ISSUE_SORTS = ["created", "updated", "comments"] as const;
+const DIRECTIONS = ["asc", "desc"] as const;
+const STATES = ["open", "closed", "all"] as const;
+
+function compareRepos(sort: (typeof REPO_SORTS)[number]): (a: GithubRepo, b: GithubRepo) => number {
+  const key = (r: GithubRepo): string =>
+    sort === "full_name" ? r.full_name.toLowerCase() : String(sort === "created" ? r.created_at : sort === "updated" ? r.updated_at : r.pushed_at);
+  return (a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : a.id < b.id ? -1 : 1;
+  };
+}
+
+function listUserRepos(ctx: RouteCtx): RouteResult {
+  const q = ctx.url.searchParams;
+  const docs = "https://docs.github.com/rest/repos/repos#list-repositories-for-the-authenticated-user";
+  const sort = pick(q.get("sort"), REPO_SORTS, "full_name", () => validationFailed("Repository", "sort", q.get("sort") ?? "", docs));
+  const direction = pick(q.get("direction"), DIRECTIONS, sort === "full_name" ? "asc" : "desc", () =>
+    validationFailed("Repository", "direction", q.get("direction") ?? "", docs),
+  );
+  const perPage = clampInt(q.get("per_page"), 30, 1, 100);
+  const page = clampInt(q.get("page"), 1, 1, Number.MAX_SAFE_INTEGER);
+  // At most 20 repositories: building them all is cheap.
+  const repos = listRepos(ctx.login, ctx.scenario.items).sort(compareRepos(sort));
+  if (direction === "desc") repos.reverse();
+  const lastPage = Math.ceil(repos.length / perPage);
+  const start = (page - 1) * perPage;
+  return {
+    body: start < repos.length ? repos.slice(start, start + perPage) : [],
+    link: githubLinkHeader(ctx.url.toString(), page, lastPage),
+    list: true,
+  };
+}
+
+function listRepoIssues(ctx: RouteCtx, owner: string, repo: string): RouteResult {
+  if (owner.toLowerCase() !== ctx.login.toLowerCase()) throw notFound();
+  const j = repoIndexByName(ctx.scenario.items, repo);
+  if (j < 0) throw notFound();
+  const q = ctx.url.searchParams;
+  const docs = "https://docs.github.com/rest/issues/issues#list-repository-issues";
+  const bad = (field: string) => () => validationFailed("Issue", field, q.get(field) ?? "", docs);
+  const state: IssueState = pick(q.get("state"), STATES, "open", bad("state"));
+  // sort=comments is accepted but served in created order (comment counts are not indexed).
+  pick(q.get("sort"), ISSUE_SORTS, "created", bad("sort"));
+  const direction = pick(q.get("direction"), DIRECTIONS, "desc", bad("direction"));
+  let sinceMs: number | undefined;
+  const since = q.get("since");
+  if (since !== null) {
+    sinceMs = Date.parse(since);
+    if (!Number.isFinite(sinceMs)) throw bad("since")();
+  }
+  // Filters we do not model (labels, assignee, creator, mentions, milestone) are ignored.
+  const perPage = clampInt(q.get("per_page"), 30, 1, 100);
+  const page = clampInt(q.get("page"), 1, 1, Number.MAX_SAFE_INTEGER);
+  const result = issuesPage(ctx.login, ctx.scenario.items, j, {
+    state,
+    sinceMs,
+    direction,
+    page,
+    perPage,
+    breakItems: ctx.scenario.fault === "item_errors",
+  });
+  return {
+    body: result.data,
+    link: githubLinkHeader(ctx.url.toString(), page, Math.ceil(result.total / perPage)),
+    list: true,
+  };
+}
+
+export function route(method: string, subpath: string, ctx: RouteCtx): RouteResult {
+  if (method !== "GET") throw notFound();
+  if (subpath === "/user") return { body: sandboxUser(ctx.login) };
+  if (subpath === "/user/repos") return listUserRepos(ctx);
+  if (subpath === "/rate_limit") return { body: ctx.rate(), free: true };
+  const m = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(subpath);
+  if (m) {
+    let owner: string;
+    let repo: string;
+    try {
+      owner = decodeURIComponent(m[1]!);
+      repo = decodeURIComponent(m[2]!);
+    } catch {
+      throw notFound();
+    }
+    return listRepoIssues(ctx, owner, repo);
+  }
+  throw notFound();
+}
