@@ -5,7 +5,12 @@ import { githubConnector } from "@/lib/connectors/github/connector";
 import { gmailConnector } from "@/lib/connectors/gmail/connector";
 import { slackConnector } from "@/lib/connectors/slack/connector";
 import { boxConnector } from "@/lib/connectors/box/connector";
-import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/contract";
+import type { ProviderManifest } from "@/lib/connectors/manifest";
+import { githubManifest } from "@/lib/connectors/github/manifest";
+import { gmailManifest } from "@/lib/connectors/gmail/manifest";
+import { slackManifest } from "@/lib/connectors/slack/manifest";
+import { boxManifest } from "@/lib/connectors/box/manifest";
+import type { ConnectorType } from "@/lib/contract";
 import { internalOrigin } from "@/lib/env";
 import { liveProviderEndpoints } from "@/lib/oauth/providers";
 
@@ -23,12 +28,12 @@ export interface ProviderEndpoints {
   tokenUrl: string;
 }
 
-/** The same paths below /sandbox/<type>, served by this app (lib/sandbox). */
-const SANDBOX_PATHS: Record<ConnectorType, ProviderEndpoints> = {
-  github: { apiBaseUrl: "", tokenUrl: "/login/oauth/access_token" },
-  gmail: { apiBaseUrl: "", tokenUrl: "/token" },
-  slack: { apiBaseUrl: "/api", tokenUrl: "/api/oauth.v2.access" },
-  box: { apiBaseUrl: "", tokenUrl: "/oauth2/token" },
+/** Every provider's manifest (label, quota, sandbox paths), exhaustively. */
+export const manifests: { readonly [K in ConnectorType]: ProviderManifest<K> } = {
+  github: githubManifest,
+  gmail: gmailManifest,
+  slack: slackManifest,
+  box: boxManifest,
 };
 
 export function getConnector(type: ConnectorType): Connector | null {
@@ -42,9 +47,10 @@ export function isAvailable(type: ConnectorType): boolean {
 export function providerEndpoints(type: ConnectorType, mode: string): ProviderEndpoints {
   if (mode !== "sandbox") return liveProviderEndpoints(type);
   const root = `${internalOrigin()}/sandbox/${type}`;
-  return { apiBaseUrl: root + SANDBOX_PATHS[type].apiBaseUrl, tokenUrl: root + SANDBOX_PATHS[type].tokenUrl };
+  const { apiPath, tokenPath } = manifests[type].sandbox;
+  return { apiBaseUrl: root + apiPath, tokenUrl: root + tokenPath };
 }
 
 export function providerLabel(type: ConnectorType): string {
-  return CONNECTOR_LABELS[type];
+  return manifests[type].label;
 }

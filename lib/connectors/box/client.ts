@@ -13,7 +13,8 @@ import type { FetchOptionsInput } from "box-typescript-sdk-gen/lib/networking/fe
 import type { FetchResponse } from "box-typescript-sdk-gen/lib/networking/fetchResponse.generated";
 import type { NetworkClient } from "box-typescript-sdk-gen/lib/networking/networkClient.generated";
 import { jsonToSerializedData, sdToJson, sdToUrlParams, type SerializedData } from "box-typescript-sdk-gen/lib/serialization/json";
-import type { SyncContext } from "@/lib/connectors/types";
+import { refreshOAuthToken } from "@/lib/connectors/kit/oauth-refresh";
+import type { ConnectorCredentials, RefreshContext, SyncContext } from "@/lib/connectors/types";
 import { SyncError } from "@/lib/contract";
 
 const LIVE_API = "https://api.box.com";
@@ -204,4 +205,27 @@ export function boxErrorStatus(err: unknown): number | undefined {
 export function boxErrorCode(err: unknown): string | undefined {
   if (err instanceof BoxApiError) return (err.responseInfo as BoxApiError["responseInfo"] | undefined)?.code;
   return undefined;
+}
+
+// ---------------------------------------------------------------- reading answers
+
+export function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+export function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+}
+
+/** An answer Box sent that we could not read. */
+export function malformed(what: string, err: unknown): SyncError {
+  const detail = err instanceof Error ? `: ${err.message}` : "";
+  return new SyncError("malformed", `Box sent ${what} we could not read${detail}`);
+}
+
+// ---------------------------------------------------------------- OAuth refresh
+
+/** Trades the refresh token for a new access token (lib/connectors/kit/oauth-refresh.ts). */
+export function refreshBoxToken(credentials: ConnectorCredentials, rctx: RefreshContext, now: () => number = Date.now): Promise<ConnectorCredentials> {
+  return refreshOAuthToken(credentials, rctx, { issuer: "Box", product: "Box", rotates: true }, now);
 }

@@ -25,68 +25,21 @@
 // stack of folder ids still to visit, the folder being read with the marker of its current
 // listing page and how many of that page's files are done; or the change-stream position with
 // the event ids handled so far in its chunk.
-import { DownloadFileHeaders } from "box-typescript-sdk-gen/lib/managers/downloads.generated";
-import { BoxApiError, BoxSdkError } from "box-typescript-sdk-gen/lib/box/errors";
-import type { Readable } from "node:stream";
 import type { BoxClient } from "box-typescript-sdk-gen";
-import type {
-  Connector,
-  ConnectorCredentials,
-  DocumentInput,
-  ItemFailure,
-  QuotaSpec,
-  RefreshContext,
-  SyncContext,
-  SyncPage,
-} from "@/lib/connectors/types";
+import type { Connector, ConnectorCredentials, DocumentInput, ItemFailure, RefreshContext, SyncContext, SyncPage } from "@/lib/connectors/types";
+import { orderedPool } from "@/lib/connectors/kit/concurrency";
 import { SyncError } from "@/lib/contract";
-import { boxErrorCode, boxErrorStatus, makeBoxClient } from "./client";
-import {
-  DEFAULT_MAX_TEXT_BYTES,
-  FILE_FIELDS,
-  fileLabel,
-  isTextLike,
-  parseFileRecord,
-  textFromBytes,
-  toDocument,
-  type BoxFileRecord,
-  type FileText,
-} from "./transform";
-import { parseCheckpoint, parseCursor, type BoxCheckpoint, type BoxCursor, type WalkState } from "./types";
+import { boxManifest } from "./manifest";
+import { asRecord, boxErrorStatus, makeBoxClient, refreshBoxToken, str } from "./client";
+import { fileById, fileFromRecord, type FileOutcome, type FileReader } from "./files";
+import { listFolder, nowPosition, readEvents, type EventsChunk } from "./listing";
+import { DEFAULT_MAX_TEXT_BYTES } from "./transform";
+import { parseCheckpoint, parseCursor, type BoxCheckpoint, type BoxConnectorOptions, type BoxCursor, type WalkState } from "./types";
 
-export type { BoxCheckpoint, BoxCursor } from "./types";
-
-/**
- * Box allows 1,000 API requests per minute per user: one sliding window over every API call
- * (a call counts from its start until a minute after its answer, so Box's own window never sees
- * more than 1,000). Download URLs (the target of the 302) and the token endpoint are not API
- * calls and cost nothing. 32 in flight (files are fetched 32 at a time, each an API call and a
- * download): a window's 1,000 calls and their downloads then take ~20 s at 80 ms each, so the
- * window, not the latency, is what binds a big sync (at 8 or 16 the tail of every window was
- * latency-bound: 0.78 and 0.87 of the quota bound at 5,000 files).
- */
-export const BOX_QUOTA: QuotaSpec = {
-  windows: (url) => (/\/2\.0\//.test(url.pathname) ? [{ key: "api", limit: 1_000, windowMs: 60_000 }] : []),
-  maxConcurrency: 32,
-};
-
-export interface BoxConnectorOptions {
-  /** Folder items per listing request (Box's maximum is 1,000). */
-  listLimit?: number;
-  /** Files per yielded page (and checkpoint). */
-  batchSize?: number;
-  /** Text downloads in flight at once. */
-  downloadConcurrency?: number;
-  /** Text read per file, at most. */
-  maxTextBytes?: number;
-  /** Events per request when counting changes (Box's maximum is 500). */
-  eventsScanLimit?: number;
-  /** Events per request when processing changes (smaller: the checkpoint holds a chunk's event ids). */
-  eventsLimit?: number;
-  /** A saved stream position older than this is treated as out of date (Box keeps user events 2+ weeks). */
-  cursorMaxAgeMs?: number;
-  now?: () => number;
-}
+export type { BoxCheckpoint, BoxConnectorOptions, BoxCursor } from "./types";
+export { refreshBoxToken } from "./client";
+/** Kept here for the callers that read the quota beside the connector (bench, tests). */
+export { BOX_QUOTA } from "./manifest";
 
 const DAY_MS = 86_400_000;
 const MAX_SEEN = 1_000;
@@ -111,91 +64,11 @@ function fmt(n: number): string {
   return n.toLocaleString("en-US");
 }
 
-interface RawEvent {
-  eventId: string | undefined;
-  eventType: string;
-  sourceType: string | undefined;
-  sourceId: string | undefined;
-}
-
-interface EventsChunk {
-  events: RawEvent[];
-  next: string;
-  size: number;
-}
-
-type FileOutcome =
-  | { kind: "doc"; document: DocumentInput; label: string }
-  | { kind: "fail"; failure: ItemFailure }
-  | { kind: "skip" };
-
 interface Batch {
   documents: DocumentInput[];
   failures: ItemFailure[];
   labels: string[];
   count: number;
-}
-
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
-}
-
-/** Runs fn over items with at most `limit` in flight, yielding results in input order. */
-async function* orderedPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): AsyncGenerator<R> {
-  const pending: Array<Promise<R> | undefined> = [];
-  let started = 0;
-  for (let k = 0; k < items.length; k++) {
-    while (started < items.length && started < k + limit) {
-      const p = fn(items[started]!);
-      p.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
-      pending.push(p);
-      started++;
-    }
-    const result = await pending[k]!;
-    pending[k] = undefined;
-    yield result;
-  }
-}
-
-async function readCapped(stream: Readable, cap: number): Promise<{ bytes: Uint8Array; more: boolean }> {
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  let more = false;
-  for await (const chunk of stream) {
-    const b = chunk instanceof Uint8Array ? chunk : Buffer.from(chunk as string);
-    if (n + b.byteLength > cap) {
-      chunks.push(b.subarray(0, cap - n));
-      n = cap;
-      more = true;
-      break; // leaving the loop destroys the stream
-    }
-    chunks.push(b);
-    n += b.byteLength;
-  }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return { bytes: out, more };
-}
-
-function downloadFailure(status: number, code: string | undefined): string {
-  if (status === 403) {
-    return `Box refused the download (HTTP 403${code ? ` ${code}` : ""}): this account may not download the file`;
-  }
-  if (status === 404) return "Box could not find the file's content (HTTP 404): it was probably deleted or moved during the sync";
-  return `Box refused the download (HTTP ${status}${code ? ` ${code}` : ""})`;
-}
-
-function malformed(what: string, err: unknown): SyncError {
-  const detail = err instanceof Error ? `: ${err.message}` : "";
-  return new SyncError("malformed", `Box sent ${what} we could not read${detail}`);
 }
 
 class BoxRun {
@@ -204,6 +77,7 @@ class BoxRun {
   private readonly concurrency: number;
   private readonly maxTextBytes: number;
   private readonly now: () => number;
+  private readonly files: FileReader;
 
   constructor(
     private readonly ctx: SyncContext,
@@ -212,8 +86,9 @@ class BoxRun {
   ) {
     this.listLimit = Math.min(1_000, Math.max(1, options.listLimit ?? 1_000));
     this.batchSize = Math.max(1, options.batchSize ?? 50);
-    this.concurrency = Math.max(1, options.downloadConcurrency ?? BOX_QUOTA.maxConcurrency);
+    this.concurrency = Math.max(1, options.downloadConcurrency ?? boxManifest.quota.maxConcurrency);
     this.maxTextBytes = Math.max(1, options.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES);
+    this.files = { box, signal: ctx.signal, maxTextBytes: this.maxTextBytes };
     this.now = options.now ?? Date.now;
   }
 
@@ -237,7 +112,7 @@ class BoxRun {
 
   private async *fullSync(expired: boolean): AsyncGenerator<SyncPage, { cursor: BoxCursor }, void> {
     // The position first: changes made while we walk are picked up by the next run.
-    const position = await this.nowPosition();
+    const position = await nowPosition(this.box, this.ctx.signal);
     this.ctx.progress.stage(expired ? STAGE_EXPIRED : STAGE_WALK);
     return yield* this.walk({ stack: ["0"], current: null, folders: 0, pages: 0 }, position, 0, [], "full");
   }
@@ -281,7 +156,7 @@ class BoxRun {
       const cur = st.current;
       let listing: { entries: unknown[]; nextMarker: string | null };
       try {
-        listing = await this.listFolder(cur.id, cur.marker);
+        listing = await listFolder(this.box, this.ctx.signal, this.listLimit, cur.id, cur.marker);
       } catch (err) {
         const status = boxErrorStatus(err);
         // Deleted, moved out of reach, or no longer shared with us since we queued it: skip it.
@@ -317,7 +192,7 @@ class BoxRun {
         continue;
       }
       let done = cur.skip;
-      for await (const batch of this.processFiles(todo, (raw) => this.fileFromRecord(raw))) {
+      for await (const batch of this.processFiles(todo, (raw) => fileFromRecord(this.files, raw))) {
         done += batch.count;
         handled += batch.count;
         if (done >= files.length) finishPage();
@@ -330,25 +205,7 @@ class BoxRun {
     return { cursor: { streamPosition, savedAt: new Date(this.now()).toISOString(), ...(seen.length ? { seen: seen.slice(-CURSOR_SEEN) } : {}) } };
   }
 
-  private async listFolder(id: string, marker: string | null): Promise<{ entries: unknown[]; nextMarker: string | null }> {
-    let raw: unknown;
-    try {
-      const res = await this.box.folders.getFolderItems(id, {
-        queryParams: { usemarker: true, limit: this.listLimit, fields: [...FILE_FIELDS], ...(marker ? { marker } : {}) },
-        cancellationToken: this.ctx.signal,
-      });
-      raw = res.rawData;
-    } catch (err) {
-      if (err instanceof BoxSdkError && !(err instanceof BoxApiError)) throw malformed(`a folder listing (folder ${id})`, err);
-      throw err;
-    }
-    const body = asRecord(raw);
-    if (!body || !Array.isArray(body.entries)) throw malformed(`a folder listing (folder ${id})`, new Error("no entries"));
-    const next = body.next_marker;
-    return { entries: body.entries, nextMarker: typeof next === "string" && next !== "" ? next : null };
-  }
-
-  // ---------------------------------------------------------------- files: record -> document (+ text)
+  // ---------------------------------------------------------------- files: pages of documents
 
   private async *processFiles<T>(items: readonly T[], handle: (item: T) => Promise<FileOutcome>): AsyncGenerator<Batch> {
     let batch: Batch = { documents: [], failures: [], labels: [], count: 0 };
@@ -372,95 +229,6 @@ class BoxRun {
     if (inBatch > 0) yield batch;
   }
 
-  private async fileFromRecord(raw: unknown): Promise<FileOutcome> {
-    const parsed = parseFileRecord(raw);
-    if (!parsed.ok) return { kind: "fail", failure: parsed.failure };
-    const file = parsed.file;
-    if (file.status !== "active") return { kind: "skip" }; // trashed or deleted: nothing to index
-    let content: FileText | undefined;
-    if (isTextLike(file.extension) && file.size > 0) {
-      const text = await this.downloadText(file);
-      if (!text.ok) return { kind: "fail", failure: { externalId: file.id, title: file.name, reason: text.reason } };
-      content = text.content;
-    }
-    return { kind: "doc", document: toDocument(file, content), label: fileLabel(file.name) };
-  }
-
-  private async downloadText(file: BoxFileRecord): Promise<{ ok: true; content: FileText } | { ok: false; reason: string }> {
-    // Only the part we keep: a Range request when the file is larger than the cap.
-    const range = file.size > this.maxTextBytes ? `bytes=0-${this.maxTextBytes - 1}` : undefined;
-    let stream: Readable | undefined;
-    try {
-      stream = (await this.box.downloads.downloadFile(file.id, {
-        headers: new DownloadFileHeaders(range ? { range } : {}),
-        cancellationToken: this.ctx.signal,
-      })) as Readable | undefined;
-    } catch (err) {
-      const status = boxErrorStatus(err);
-      if (status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 429) {
-        return { ok: false, reason: downloadFailure(status, boxErrorCode(err)) };
-      }
-      throw err;
-    }
-    if (!stream) return { ok: false, reason: "Box is still preparing this file for download (HTTP 202); it will be read on a later sync" };
-    const { bytes, more } = await readCapped(stream, this.maxTextBytes);
-    const total = Math.max(file.size, bytes.byteLength + (more ? 1 : 0));
-    return { ok: true, content: textFromBytes(bytes, file.extension, total) };
-  }
-
-  private async fileById(id: string): Promise<FileOutcome> {
-    let raw: unknown;
-    try {
-      const res = await this.box.files.getFileById(id, { queryParams: { fields: [...FILE_FIELDS] }, cancellationToken: this.ctx.signal });
-      raw = res.rawData;
-    } catch (err) {
-      const status = boxErrorStatus(err);
-      if (status === 404) return { kind: "skip" }; // deleted since the event: nothing to fetch
-      if (status === 403) return { kind: "fail", failure: { externalId: id, reason: downloadFailure(403, boxErrorCode(err)).replace("the download", "access to the file") } };
-      if (err instanceof BoxSdkError && !(err instanceof BoxApiError)) {
-        return { kind: "fail", failure: { externalId: id, reason: `Box sent a malformed file record: ${err.message}` } };
-      }
-      throw err;
-    }
-    return this.fileFromRecord(raw);
-  }
-
-  // ---------------------------------------------------------------- the change stream
-
-  private async nowPosition(): Promise<string> {
-    const chunk = await this.readEvents("now", 1);
-    return chunk.next;
-  }
-
-  private async readEvents(position: string, limit: number): Promise<EventsChunk> {
-    let raw: unknown;
-    let typedNext: string | number | undefined;
-    try {
-      const res = await this.box.events.getEvents(
-        { streamType: "changes", streamPosition: position, limit },
-        undefined,
-        this.ctx.signal,
-      );
-      raw = res.rawData;
-      typedNext = res.nextStreamPosition;
-    } catch (err) {
-      if (err instanceof BoxSdkError && !(err instanceof BoxApiError)) throw malformed("a page of the change stream", err);
-      throw err;
-    }
-    const body = asRecord(raw);
-    const entries = body?.entries ?? [];
-    const next = str(typedNext) ?? str(body?.next_stream_position);
-    if (!body || !Array.isArray(entries) || next === undefined || !/^\d+$/.test(next)) {
-      throw malformed("a page of the change stream", new Error("no next_stream_position"));
-    }
-    const events = entries.map((e): RawEvent => {
-      const r = asRecord(e);
-      const source = asRecord(r?.source);
-      return { eventId: str(r?.event_id), eventType: str(r?.event_type) ?? "", sourceType: str(source?.type), sourceId: str(source?.id) };
-    });
-    const size = typeof body.chunk_size === "number" ? body.chunk_size : events.length;
-    return { events, next, size };
-  }
 
   private isExpiredPosition(err: unknown): boolean {
     return boxErrorStatus(err) === 400;
@@ -473,7 +241,7 @@ class BoxRun {
     let position = start;
     for (let chunks = chunksBefore; ; chunks++) {
       if (chunks >= this.ctx.limits.maxPages || files.size > MAX_SCAN_FILES) return null;
-      const chunk = await this.readEvents(position, this.options.eventsScanLimit ?? 500);
+      const chunk = await readEvents(this.box, this.ctx.signal, position, this.options.eventsScanLimit ?? 500);
       for (const e of chunk.events) {
         if (e.eventId && seen.has(e.eventId)) continue;
         if (e.sourceType === "file" && e.sourceId && FILE_CHANGES.has(e.eventType)) files.add(e.sourceId);
@@ -528,7 +296,7 @@ class BoxRun {
       }
       let chunk: EventsChunk;
       try {
-        chunk = await this.readEvents(position, this.options.eventsLimit ?? 100);
+        chunk = await readEvents(this.box, this.ctx.signal, position, this.options.eventsLimit ?? 100);
       } catch (err) {
         if (this.isExpiredPosition(err)) return yield* this.fullSync(true);
         throw err;
@@ -573,7 +341,7 @@ class BoxRun {
       }
 
       let done = 0;
-      for await (const batch of this.processFiles(work, (w) => this.fileById(w.fileId))) {
+      for await (const batch of this.processFiles(work, (w) => fileById(this.files, w.fileId))) {
         const items = work.slice(done, done + this.batchSize);
         done += items.length;
         handled += batch.count;
@@ -603,52 +371,12 @@ class BoxRun {
   }
 }
 
-// ---------------------------------------------------------------- OAuth refresh
-
-const REFUSED = "Box refused to renew access. Reconnect Box.";
-
-/** Trades the refresh token (Box rotates it: each one works once) for a new pair. */
-export async function refreshBoxToken(credentials: ConnectorCredentials, rctx: RefreshContext, now: () => number = Date.now): Promise<ConnectorCredentials> {
-  if (!credentials.refreshToken) throw new SyncError("auth", REFUSED);
-  const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: credentials.refreshToken });
-  if (rctx.clientId) body.set("client_id", rctx.clientId);
-  if (rctx.clientSecret) body.set("client_secret", rctx.clientSecret);
-  const res = await rctx.fetch(rctx.tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    body: body.toString(),
-    signal: rctx.signal,
-  });
-  const text = await res.text();
-  let data: Record<string, unknown> | undefined;
-  try {
-    data = asRecord(JSON.parse(text));
-  } catch {
-    data = undefined;
-  }
-  // invalid_grant (a used, revoked or expired refresh token), invalid_client, …: only a reconnect helps.
-  if (res.status === 400 || res.status === 401 || res.status === 403) throw new SyncError("auth", REFUSED, res.status);
-  if (!res.ok) throw new SyncError("provider", `Box's token service answered HTTP ${res.status}; try again later.`, res.status);
-  const accessToken = data?.access_token;
-  const expiresIn = data?.expires_in;
-  if (typeof accessToken !== "string" || accessToken === "") {
-    throw new SyncError("malformed", "Box sent an unreadable answer while renewing access; try again.");
-  }
-  const refreshToken = typeof data?.refresh_token === "string" && data.refresh_token ? data.refresh_token : undefined;
-  return {
-    accessToken,
-    // Box rotates refresh tokens: the old one is spent now, so only the new one is kept.
-    ...(refreshToken ? { refreshToken } : {}),
-    ...(typeof expiresIn === "number" && Number.isFinite(expiresIn) ? { expiresAt: new Date(now() + expiresIn * 1000).toISOString() } : {}),
-  };
-}
-
 // ---------------------------------------------------------------- the connector
 
 export function createBoxConnector(options: BoxConnectorOptions = {}): Connector {
   return {
     type: "box",
-    quota: BOX_QUOTA,
+    quota: boxManifest.quota,
 
     async connect(ctx: SyncContext) {
       const box = makeBoxClient(ctx);

@@ -87,3 +87,21 @@ export function parseCursor(raw: unknown): BoxCursor | null {
   const parsed = cursorSchema.safeParse(raw);
   return parsed.success ? parsed.data : null;
 }
+
+export interface BoxConnectorOptions {
+  /** Folder items per listing request (Box's maximum is 1,000). */
+  listLimit?: number;
+  /** Files per yielded page (and checkpoint). */
+  batchSize?: number;
+  /** Text downloads in flight at once. */
+  downloadConcurrency?: number;
+  /** Text read per file, at most. */
+  maxTextBytes?: number;
+  /** Events per request when counting changes (Box's maximum is 500). */
+  eventsScanLimit?: number;
+  /** Events per request when processing changes (smaller: the checkpoint holds a chunk's event ids). */
+  eventsLimit?: number;
+  /** A saved stream position older than this is treated as out of date (Box keeps user events 2+ weeks). */
+  cursorMaxAgeMs?: number;
+  now?: () => number;
+}

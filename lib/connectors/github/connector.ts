@@ -40,371 +40,43 @@
 // read so far in this run (its position, boundary and final ETag), so a resumed run ends with
 // the same cursor as an uninterrupted one. ETags of the repositories read before the
 // interruption describe what was read then: if they changed since, the next run sees a 200.
-import { z } from "zod";
-import type { Octokit } from "@octokit/rest";
-import type {
-  Connector,
-  ConnectorCredentials,
-  DocumentInput,
-  ItemFailure,
-  QuotaSpec,
-  SyncContext,
-  SyncPage,
-} from "@/lib/connectors/types";
-import { makeOctokit } from "./client";
+import type { Connector, ConnectorCredentials, DocumentInput, ItemFailure, SyncContext, SyncPage } from "@/lib/connectors/types";
+import { mapLimit } from "@/lib/connectors/kit/concurrency";
+import { githubManifest } from "./manifest";
+import { conditional, countItems, etagOf, hasMore, isGone, isNotModified, listIssuesPage, listRepositories, makeOctokit } from "./client";
 import { rawItemKey, transformIssue } from "./transform";
+import {
+  checkpointSchema,
+  compareNames,
+  later,
+  parseCursor,
+  timeOf,
+  type GithubCheckpoint,
+  type GithubConnectorOptions,
+  type GithubCursor,
+  type GithubRepoState,
+  type Position,
+  type RepoRun,
+  type Survey,
+} from "./types";
 
-/** The exact listing request an ETag belongs to (state=all&sort=updated&direction=asc). */
-export interface GithubListingEtag {
-  etag: string;
-  /** null: the request had no `since`. */
-  since: string | null;
-  page: number;
-  perPage: number;
-}
+export type {
+  GithubCheckpoint,
+  GithubConnectorOptions,
+  GithubCursor,
+  GithubEtags,
+  GithubListingEtag,
+  GithubRepoPageEtag,
+  GithubRepoState,
+} from "./types";
+/** Kept here for the callers that read the quota beside the connector (bench, tests). */
+export { GITHUB_QUOTA } from "./manifest";
 
-export interface GithubRepoPageEtag {
-  etag: string;
-  /** full_name of the repositories on that page, in GitHub's order. */
-  repos: string[];
-  /** Whether another page was (or may be) there. */
-  more: boolean;
-}
-
-export interface GithubEtags {
-  user?: { etag: string; login: string };
-  /** GET /user/repos?per_page=100&page=k, k = 1…; absent when the list was too long to keep. */
-  repoPages?: GithubRepoPageEtag[];
-  issues: Record<string, GithubListingEtag>;
-}
-
-export interface GithubCursor {
-  since: string | null;
-  /** Newest updated_at read, per repository. */
-  repos: Record<string, string>;
-  /** Items read at exactly repos[name] (at most MAX_BOUNDARY_KEYS per repository). */
-  boundary: Record<string, string[]>;
-  etags: GithubEtags;
-}
-
-/** What the run knows of one repository: read position, boundary items, final listing ETag. */
-export interface GithubRepoState {
-  since?: string;
-  keys?: string[];
-  last?: GithubListingEtag;
-}
-
-/**
- * Where to resume. `repoIndex` and `page` say "continue at this repository (in full_name order)
- * and this page". `repo` (resume inside that repository) or `after` (resume at the first
- * repository sorting after it) make that robust to repositories appearing or disappearing in
- * between; `since` and `boundary` are the keyset position inside the repository; `state` is
- * what this run has read so far per repository (`seen`: the newest updated_at only, the shape
- * of older checkpoints), so the cursor of a resumed run is exact.
- */
-export interface GithubCheckpoint {
-  repoIndex: number;
-  page: number;
-  since: string | null;
-  repo?: string;
-  after?: string;
-  boundary?: string[];
-  state?: Record<string, GithubRepoState>;
-  seen?: Record<string, string>;
-}
-
-export interface GithubConnectorOptions {
-  /** Issues per request (GitHub's maximum is 100). */
-  perPage?: number;
-  /** Parallel survey requests. */
-  countConcurrency?: number;
-}
-
-/**
- * GitHub's REST limits for a user token: 5,000 requests per hour (primary), at most 100
- * concurrent requests and 900 points per minute per endpoint (secondary; a GET is 1 point).
- * A burst of 500 lets a typical first sync run unpaced and stays well under 900 a minute;
- * after it, requests are paced to the hourly rate. A conditional request answered 304 costs
- * GitHub nothing, but whether the answer will be 304 is unknown up front: every request
- * costs 1 here.
- */
-export const GITHUB_QUOTA: QuotaSpec = {
-  capacity: 500,
-  refillPerSecond: 5_000 / 3_600,
-  cost: () => 1,
-  maxConcurrency: 20,
-};
-
-const etagEntrySchema = z.object({
-  etag: z.string().min(1),
-  since: z.string().nullable(),
-  page: z.number().int().min(1),
-  perPage: z.number().int().min(1).max(100),
-});
-
-const fullNameSchema = z.string().regex(/^[^/\s]+\/[^/\s]+$/);
-
-const cursorSchema = z.object({
-  since: z.string().nullish(),
-  repos: z.record(z.string(), z.string()).nullish(),
-  boundary: z.record(z.string(), z.array(z.string())).nullish().catch(undefined),
-  etags: z
-    .object({
-      user: z.object({ etag: z.string().min(1), login: z.string().min(1) }).nullish(),
-      repoPages: z.array(z.object({ etag: z.string().min(1), repos: z.array(fullNameSchema), more: z.boolean() })).nullish(),
-      issues: z.record(z.string(), etagEntrySchema).nullish(),
-    })
-    .nullish()
-    .catch(undefined),
-});
-
-const repoStateSchema = z.object({
-  since: z.string().optional(),
-  keys: z.array(z.string()).optional(),
-  last: etagEntrySchema.optional(),
-});
-
-const checkpointSchema = z.object({
-  repoIndex: z.number().int().min(0),
-  page: z.number().int().min(1),
-  since: z.string().nullish(),
-  repo: z.string().optional(),
-  after: z.string().optional(),
-  boundary: z.array(z.string()).optional(),
-  state: z.record(z.string(), repoStateSchema).optional(),
-  seen: z.record(z.string(), z.string()).optional(),
-});
-
-const repoSchema = z.looseObject({
-  name: z.string().min(1),
-  full_name: z.string().min(1),
-  owner: z.looseObject({ login: z.string().min(1) }),
-});
-
-interface RepoRef {
-  owner: string;
-  name: string;
-  fullName: string;
-}
-
-interface Position {
-  since: string | undefined;
-  page: number;
-  boundary: Set<string>;
-}
-
-/** Live per-repository state during a run. */
-interface RepoRun {
-  since: string | undefined;
-  keys: Set<string>;
-  last: GithubListingEtag | undefined;
-}
-
-/** What the survey learnt about a repository, for the fetch phase. */
-type Survey =
-  | { kind: "unchanged" }
-  | { kind: "gone" }
-  /** The first page at the repository's start position, kept so it is not requested twice. */
-  | { kind: "page"; since: string | undefined; page: number; data: unknown[]; link: string | undefined; etag: string | undefined }
-  | { kind: "none" };
-
-const REPOS_PER_PAGE = 100;
 const DEFAULT_MAX_PAGES = 1_000;
-/** Repository-list pages whose ETags the cursor keeps (2,000 repositories). */
-const MAX_CACHED_REPO_PAGES = 20;
 /** Items at one boundary time kept in the cursor (beyond: they may come once more, harmlessly). */
 const MAX_BOUNDARY_KEYS = 100;
 /** Items of surveyed first pages kept in memory for the fetch phase (the rest are requested again). */
 const SURVEY_CACHE_ITEMS = 2_000;
-
-/** full_name order, case-insensitive like GitHub, ties by code point; used for sorting and for resuming. */
-function compareNames(a: string, b: string): number {
-  const la = a.toLowerCase();
-  const lb = b.toLowerCase();
-  if (la !== lb) return la < lb ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function linkTarget(link: string | undefined, rel: string): string | undefined {
-  if (!link) return undefined;
-  for (const part of link.split(",")) {
-    const m = /<([^<>]+)>\s*;\s*rel="([^"]+)"/.exec(part);
-    if (m && m[2]!.split(/\s+/).includes(rel)) return m[1];
-  }
-  return undefined;
-}
-
-function expectArray(data: unknown, what: string): unknown[] {
-  if (Array.isArray(data)) return data;
-  const got = typeof data === "string" ? `${data.length} characters of unparseable text` : data === null ? "null" : typeof data;
-  throw new Error(`GitHub sent a malformed response for ${what}: expected a JSON array, got ${got}`);
-}
-
-function statusOf(err: unknown): unknown {
-  return typeof err === "object" && err !== null ? (err as { status?: unknown }).status : undefined;
-}
-
-/** 404 / 410 on a repository's issues: it was deleted, hidden from us, or has issues disabled. */
-function isGone(err: unknown): boolean {
-  const status = statusOf(err);
-  return status === 404 || status === 410;
-}
-
-/** Octokit throws a RequestError with status 304 for "Not modified". */
-function isNotModified(err: unknown): boolean {
-  return statusOf(err) === 304;
-}
-
-function etagOf(headers: Record<string, unknown>): string | undefined {
-  const v = headers.etag;
-  return typeof v === "string" && v.length > 0 ? v : undefined;
-}
-
-function conditional(etag: string | undefined): { headers?: { "if-none-match": string } } {
-  return etag ? { headers: { "if-none-match": etag } } : {};
-}
-
-function timeOf(raw: unknown): { ms: number; iso: string } | undefined {
-  const v = typeof raw === "object" && raw !== null ? (raw as { updated_at?: unknown }).updated_at : undefined;
-  if (typeof v !== "string") return undefined;
-  const ms = Date.parse(v);
-  return Number.isFinite(ms) ? { ms, iso: v } : undefined;
-}
-
-function later(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Date.parse(b) > Date.parse(a) ? b : a;
-}
-
-/** A page is the last one when it is neither full nor followed by rel="next". */
-function hasMore(data: unknown[], link: string | undefined, perPage: number): boolean {
-  return data.length > 0 && (linkTarget(link, "next") !== undefined || data.length >= perPage);
-}
-
-function refOf(fullName: string): RepoRef {
-  const k = fullName.indexOf("/");
-  return { owner: fullName.slice(0, k), name: fullName.slice(k + 1), fullName };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const k = next++;
-      try {
-        out[k] = await fn(items[k]!, k);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
-interface RepoListing {
-  repos: RepoRef[];
-  /** ETags per page for the cursor (undefined: not kept). */
-  pages: GithubRepoPageEtag[] | undefined;
-  capped: boolean;
-}
-
-async function listRepositories(
-  octokit: Octokit,
-  signal: AbortSignal,
-  cached: GithubRepoPageEtag[] | undefined,
-  maxPages: number,
-): Promise<RepoListing> {
-  const byName = new Map<string, RepoRef>();
-  const pages: GithubRepoPageEtag[] = [];
-  let keep = true;
-  let capped = false;
-  for (let page = 1; ; page++) {
-    if (page > maxPages) {
-      capped = true;
-      break;
-    }
-    signal.throwIfAborted();
-    const hit = cached?.[page - 1];
-    let entry: { etag: string | undefined; repos: string[]; more: boolean };
-    try {
-      const res = await octokit.rest.repos.listForAuthenticatedUser({ per_page: REPOS_PER_PAGE, page, ...conditional(hit?.etag) });
-      const data = expectArray(res.data, `the repository list (page ${page})`);
-      const names: string[] = [];
-      for (const raw of data) {
-        const parsed = repoSchema.safeParse(raw);
-        if (!parsed.success) throw new Error(`GitHub sent a malformed repository in the repository list (page ${page})`);
-        const r = parsed.data;
-        byName.set(r.full_name, { owner: r.owner.login, name: r.name, fullName: r.full_name });
-        names.push(r.full_name);
-      }
-      entry = { etag: etagOf(res.headers), repos: names, more: hasMore(data, res.headers.link, REPOS_PER_PAGE) };
-    } catch (err) {
-      if (!hit || !isNotModified(err)) throw err;
-      for (const name of hit.repos) byName.set(name, refOf(name));
-      entry = hit;
-    }
-    if (entry.etag && keep && page <= MAX_CACHED_REPO_PAGES) pages.push({ etag: entry.etag, repos: entry.repos, more: entry.more });
-    else keep = false;
-    if (!entry.more) break;
-  }
-  return {
-    repos: [...byName.values()].sort((a, b) => compareNames(a.fullName, b.fullName)),
-    pages: keep && !capped ? pages : undefined,
-    capped,
-  };
-}
-
-async function countItems(octokit: Octokit, repo: RepoRef, since: string | undefined, signal: AbortSignal): Promise<number> {
-  signal.throwIfAborted();
-  try {
-    const res = await octokit.rest.issues.listForRepo({
-      owner: repo.owner,
-      repo: repo.name,
-      state: "all",
-      per_page: 1,
-      ...(since ? { since } : {}),
-    });
-    const data = expectArray(res.data, `the issues of ${repo.fullName}`);
-    const last = linkTarget(res.headers.link, "last");
-    if (last) {
-      const page = Number(new URL(last).searchParams.get("page"));
-      if (Number.isInteger(page) && page > 0) return page;
-    }
-    return data.length;
-  } catch (err) {
-    if (isGone(err)) return 0;
-    throw err;
-  }
-}
-
-interface ParsedCursor {
-  since: string | undefined;
-  repos: Record<string, string> | undefined;
-  boundary: Record<string, string[]>;
-  user: { etag: string; login: string } | undefined;
-  repoPages: GithubRepoPageEtag[] | undefined;
-  issues: Record<string, GithubListingEtag>;
-}
-
-function parseCursor(raw: unknown): ParsedCursor {
-  const parsed = cursorSchema.safeParse(raw);
-  const empty: ParsedCursor = { since: undefined, repos: undefined, boundary: {}, user: undefined, repoPages: undefined, issues: {} };
-  if (!parsed.success) return empty;
-  const c = parsed.data;
-  return {
-    since: c.since ?? undefined,
-    repos: c.repos ?? undefined,
-    boundary: c.boundary ?? {},
-    user: c.etags?.user ?? undefined,
-    repoPages: c.etags?.repoPages ?? undefined,
-    issues: c.etags?.issues ?? {},
-  };
-}
 
 /**
  * connect() learns the freshest /user ETag; the sync that follows (the engine hands both the
@@ -423,7 +95,7 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
 
   return {
     type: "github",
-    quota: GITHUB_QUOTA,
+    quota: githubManifest.quota,
 
     async connect(ctx: SyncContext) {
       const octokit = makeOctokit(ctx);
@@ -551,19 +223,7 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
           return { count: Math.max(0, c - (st.keys?.length ?? 0)), survey: { kind: "none" } };
         }
         try {
-          const res = await octokit.rest.issues.listForRepo({
-            owner: repo.owner,
-            repo: repo.name,
-            state: "all",
-            sort: "updated",
-            direction: "asc",
-            per_page: perPage,
-            page: start.page,
-            ...(start.since ? { since: start.since } : {}),
-            ...conditional(start.etag),
-          });
-          const data = expectArray(res.data, `the issues of ${repo.fullName} (page ${start.page})`);
-          const link = res.headers.link;
+          const { data, link, etag } = await listIssuesPage(octokit, repo, { since: start.since, page: start.page, perPage, etag: start.etag });
           let count = data.filter((raw) => !isOld(st, rawItemKey(raw, repo.fullName), timeOf(raw))).length;
           if (hasMore(data, link, perPage)) {
             const c = await countItems(octokit, repo, st.since, signal);
@@ -574,7 +234,7 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
           return {
             count,
             survey: keep
-              ? { kind: "page", since: start.since, page: start.page, data, link, etag: etagOf(res.headers) }
+              ? { kind: "page", since: start.since, page: start.page, data, link, etag }
               : { kind: "none" },
           };
         } catch (err) {
@@ -615,19 +275,7 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
             etag = undefined;
           } else {
             try {
-              const res = await octokit.rest.issues.listForRepo({
-                owner: repo.owner,
-                repo: repo.name,
-                state: "all",
-                sort: "updated",
-                direction: "asc",
-                per_page: perPage,
-                page: pos.page,
-                ...(pos.since ? { since: pos.since } : {}),
-              });
-              data = expectArray(res.data, `the issues of ${repo.fullName} (page ${pos.page})`);
-              link = res.headers.link;
-              etag = etagOf(res.headers);
+              ({ data, link, etag } = await listIssuesPage(octokit, repo, { since: pos.since, page: pos.page, perPage }));
             } catch (err) {
               if (!isGone(err)) throw err;
               data = [];

@@ -1,7 +1,7 @@
 // Pure: one item of GET /repos/{owner}/{repo}/issues (an issue or a pull request) -> DocumentInput.
 import { z } from "zod";
 import type { DocumentInput, ItemFailure } from "@/lib/connectors/types";
-import { malformedReason } from "@/lib/connectors/malformed-reason";
+import { malformedReason } from "@/lib/connectors/kit/malformed-reason";
 
 const timestamp = z
   .string()

@@ -14,7 +14,10 @@
 import { gmail, type gmail_v1 } from "@googleapis/gmail";
 import { OAuth2Client } from "google-auth-library";
 import type { SyncContext } from "@/lib/connectors/types";
+import { refreshOAuthToken } from "@/lib/connectors/kit/oauth-refresh";
+import type { ConnectorCredentials, RefreshContext } from "@/lib/connectors/types";
 import { SyncError } from "@/lib/contract";
+import { isObject } from "./types";
 
 export type GmailClientContext = Pick<SyncContext, "baseUrl" | "credentials" | "fetch" | "signal">;
 
@@ -98,4 +101,45 @@ export function makeGmailApi(ctx: GmailClientContext): GmailApi {
       return objectOrThrow(res.data, "the mailbox history");
     },
   };
+}
+
+// ---------------------------------------------------------------- errors
+
+
+export function statusOf(err: unknown): number | undefined {
+  if (!isObject(err)) return undefined;
+  if (typeof err.status === "number") return err.status;
+  const res = err.response;
+  return isObject(res) && typeof res.status === "number" ? res.status : undefined;
+}
+
+function googleReason(err: unknown): string | undefined {
+  const data = isObject(err) && isObject(err.response) ? err.response.data : undefined;
+  const e = isObject(data) && isObject(data.error) ? data.error : undefined;
+  const first = e && Array.isArray(e.errors) ? e.errors[0] : undefined;
+  return isObject(first) && typeof first.reason === "string" ? first.reason : undefined;
+}
+
+/**
+ * Errors the engine cannot read on its own get words here. A rate-limit answer reaches us only
+ * when the engine chose not to wait (Gmail's 403 userRateLimitExceeded often has no Retry-After):
+ * without this, a 403 would read as "refused access, reconnect".
+ */
+export function explainGmailError(err: unknown): unknown {
+  const status = statusOf(err);
+  const reason = googleReason(err);
+  if (status === 429 || (status === 403 && (reason === "rateLimitExceeded" || reason === "userRateLimitExceeded"))) {
+    return new SyncError("rate_limit", "Gmail's per-user rate limit was exceeded; try again in a few minutes.", status);
+  }
+  return err;
+}
+
+export const isNotFound = (err: unknown) => statusOf(err) === 404;
+
+// ---------------------------------------------------------------- OAuth refresh
+
+
+/** Trades the refresh token for a new access token (lib/connectors/kit/oauth-refresh.ts). */
+export function refreshGoogleToken(credentials: ConnectorCredentials, rctx: RefreshContext, now: () => number = Date.now): Promise<ConnectorCredentials> {
+  return refreshOAuthToken(credentials, rctx, { issuer: "Google", product: "Gmail", rotates: false }, now);
 }

@@ -59,3 +59,53 @@ export interface GmailConnectorOptions {
   /** messages.get requests in flight (default GMAIL_QUOTA.maxConcurrency). */
   concurrency?: number;
 }
+
+// ---------------------------------------------------------------- reading them back
+
+export const DIGITS = /^\d{1,20}$/;
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function count(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : undefined;
+}
+
+function idList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string" && x !== "").slice(0, 3) : [];
+}
+
+export function parseCursor(raw: unknown): GmailCursor | undefined {
+  if (!isObject(raw)) return undefined;
+  const h = raw.historyId;
+  if (typeof h === "string" && DIGITS.test(h)) return { historyId: h };
+  if (typeof h === "number" && Number.isSafeInteger(h) && h >= 0) return { historyId: String(h) };
+  return undefined;
+}
+
+export function parseCheckpoint(raw: unknown): GmailCheckpoint | undefined {
+  if (!isObject(raw)) return undefined;
+  const total = count(raw.total);
+  const done = count(raw.done);
+  if (total === undefined || done === undefined) return undefined;
+  const last = idList(raw.last);
+  if (raw.phase === "full" && typeof raw.historyId === "string" && DIGITS.test(raw.historyId)) {
+    const cp: GmailFullCheckpoint = {
+      phase: "full",
+      historyId: raw.historyId,
+      total,
+      done,
+      last,
+      pageToken: typeof raw.pageToken === "string" && raw.pageToken ? raw.pageToken : null,
+    };
+    if (isObject(raw.capped) && count(raw.capped.pages) && typeof raw.capped.lastId === "string") {
+      cp.capped = { pages: raw.capped.pages as number, lastId: raw.capped.lastId };
+    }
+    return cp;
+  }
+  if (raw.phase === "incremental" && typeof raw.startHistoryId === "string" && DIGITS.test(raw.startHistoryId)) {
+    return { phase: "incremental", startHistoryId: raw.startHistoryId, total, done, last };
+  }
+  return undefined;
+}

@@ -20,159 +20,42 @@
 //
 // Tokens: Slack bot tokens do not expire unless the app opted into token rotation, so there is
 // no `refresh`; a refused token (invalid_auth, token_expired, token_revoked…) ends the run with
-// "Reconnect Slack".
+import type { Connector, DocumentInput, ItemFailure, SyncContext, SyncLimits, SyncPage } from "@/lib/connectors/types";
 import type { WebClient } from "@slack/web-api";
-import type { Connector, DocumentInput, ItemFailure, QuotaSpec, SyncContext, SyncLimits, SyncPage } from "@/lib/connectors/types";
 import { SyncError } from "@/lib/contract";
+import { mapLimit } from "@/lib/connectors/kit/concurrency";
+import { slackManifest } from "./manifest";
 import { SlackApiError, makeSlackClient, slackCall } from "./client";
+import { listChannels, listUsers } from "./listing";
 import {
-  compareTs,
-  isNoiseMessage,
-  isSlackTs,
-  rawMessageKey,
-  transformMessage,
-  tsJustBefore,
-  type ChannelRef,
-  type Lookups,
-} from "./transform";
-import {
-  checkpointSchema,
-  cursorSchema,
-  type RecentEntry,
-  type SlackCheckpoint,
-  type SlackConnectorOptions,
-  type SlackCursor,
-} from "./types";
+  fetchReplies,
+  isThreadParent,
+  latestReplyOf,
+  laterTs,
+  messageSignature,
+  minTs,
+  threadPart,
+  tsToMs,
+  type ThreadReader,
+} from "./threads";
+import { isNoiseMessage, isSlackTs, compareTs, rawMessageKey, transformMessage, tsJustBefore, type Lookups } from "./transform";
+import { field, parseCursor, str, checkpointSchema, type ChannelState, type SlackCheckpoint, type SlackConnectorOptions, type SlackCursor } from "./types";
 
 export type { SlackCheckpoint, SlackConnectorOptions, SlackCursor } from "./types";
-
-/**
- * Slack's published Web API rate tiers (requests per minute, per app per workspace, per method):
- * https://docs.slack.dev/apis/web-api/rate-limits — Tier 2: 20+/min, Tier 3: 50+/min, Tier 4: 100+/min.
- * (Since 2025, apps that are neither internal nor Marketplace-approved get far less on
- * conversations.history/replies: 1/min with limit 15. This connector assumes an internal app.)
- */
-export const SLACK_METHOD_TIERS: Readonly<Record<string, number>> = {
-  "auth.test": 100, // Tier 4
-  "conversations.list": 20, // Tier 2
-  "users.list": 20, // Tier 2
-  "conversations.history": 50, // Tier 3
-  "conversations.replies": 50, // Tier 3
-};
-
-/**
- * Pacing: Slack counts every method separately (per app, per workspace, per minute), so each
- * method gets its own sliding window at its tier's limit: conversations.history and
- * conversations.replies run side by side at 50 a minute each, and no 60-second window Slack
- * looks at ever sees more than the tier allows (a call counts from its start until a minute
- * after its answer), so Slack never has to refuse. The demo's default sync (a few dozen calls)
- * fits in the first window without a wait.
- */
-export const SLACK_QUOTA: QuotaSpec = {
-  windows(url: URL) {
-    const method = url.pathname.split("/").pop() ?? "";
-    return [{ key: method, limit: SLACK_METHOD_TIERS[method] ?? 20, windowMs: 60_000 }];
-  },
-  maxConcurrency: 8,
-};
+export { messageSignature } from "./threads";
+/** Kept here for the callers that read the quota beside the connector (bench, tests). */
+export { SLACK_METHOD_TIERS, SLACK_QUOTA } from "./manifest";
 
 /** Used when the engine passes no limits (older engines; tests). */
 const DEFAULT_LIMITS: SyncLimits = { maxPages: 1000, maxChannels: 200, maxMessagesPerChannel: 10_000, maxFolders: 1000 };
 /** A channel we cannot read any more: its messages are skipped with a readable failure. */
 const CHANNEL_GONE = new Set(["channel_not_found", "not_in_channel", "is_archived", "access_denied"]);
-const THREAD_GONE = new Set(["thread_not_found", "channel_not_found", "not_in_channel"]);
 const CAP_NOTES = 3;
-
-interface ChannelInfo extends ChannelRef {
-  isMember: boolean;
-  /** conversations.list's `updated` (ms): when the channel last changed, its newest message included. */
-  updated?: number;
-}
 
 /** A channel skipped as unchanged is still read at least this often (in case `updated` lags). */
 export const SLACK_RECHECK_MS = 24 * 60 * 60_000;
 
-/** "1767225660.000123" -> 1767225660000 (ms, rounded down). */
-function tsToMs(ts: string): number {
-  return Math.floor(Number(ts.split(".")[0]) * 1000);
-}
-
 type HistoryResult = Awaited<ReturnType<WebClient["conversations"]["history"]>>;
-
-interface ChannelState {
-  cursor: string | null;
-  before: string | null;
-  oldest: string | null;
-  newest: string | null;
-  count: number;
-  recent: RecentEntry[];
-}
-
-function field(value: unknown, name: string): unknown {
-  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-/** What changes on an old message that history would not show again: replies and edits. */
-export function messageSignature(raw: unknown): string {
-  const count = field(raw, "reply_count");
-  const latest = field(raw, "latest_reply");
-  const edited = field(field(raw, "edited"), "ts");
-  return `${typeof count === "number" ? count : 0}|${isSlackTs(latest) ? latest : ""}|${isSlackTs(edited) ? edited : ""}`;
-}
-
-/** The reply count and latest reply of a signature (an edit alone needs no replies fetch). */
-function threadPart(signature: string): string {
-  return signature.split("|").slice(0, 2).join("|");
-}
-
-function latestReplyOf(signature: string): string | undefined {
-  const v = signature.split("|")[1];
-  return v ? v : undefined;
-}
-
-function isThreadParent(raw: unknown): boolean {
-  const ts = field(raw, "ts");
-  const count = field(raw, "reply_count");
-  return isSlackTs(ts) && field(raw, "thread_ts") === ts && typeof count === "number" && count > 0;
-}
-
-function minTs(list: readonly RecentEntry[]): string | undefined {
-  let min: string | undefined;
-  for (const [ts] of list) if (min === undefined || compareTs(ts, min) < 0) min = ts;
-  return min;
-}
-
-function laterTs(a: string | null, b: string): string {
-  return a === null || compareTs(b, a) > 0 ? b : a;
-}
-
-function parseCursor(raw: unknown): SlackCursor {
-  const parsed = cursorSchema.safeParse(raw);
-  return parsed.success ? parsed.data : { channels: {} };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const k = next++;
-      try {
-        out[k] = await fn(items[k]!);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
 
 function clamp(n: number | undefined, fallback: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, Math.floor(n ?? fallback)));
@@ -189,7 +72,7 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
 
   return {
     type: "slack",
-    quota: SLACK_QUOTA,
+    quota: slackManifest.quota,
 
     async connect(ctx) {
       const client = makeSlackClient(ctx);
@@ -211,7 +94,7 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
 
       // ------------------------------------------------------------ channels
       ctx.progress.stage("Listing channels…");
-      const { listed } = await listChannels(client, ctx, limits);
+      const { listed } = await listChannels(client, ctx, limits, channelPageSize);
       const channelNames = new Map(listed.map((c) => [c.id, c.name]));
       let channels = listed.filter((c) => c.isMember);
       const notMember = listed.length - channels.length;
@@ -231,7 +114,7 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
       const ensureUsers = async () => {
         if (usersLoaded) return;
         ctx.progress.stage("Loading people…");
-        lookups.users = await listUsers(client, ctx, limits);
+        lookups.users = await listUsers(client, ctx, limits, userPageSize);
         usersLoaded = true;
       };
       const now = Date.now();
@@ -296,6 +179,7 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
               recent: [],
             };
         const emitted = new Set<string>();
+        const threadReader: ThreadReader = { client, signal, channel: ch, limits, repliesLimit, capped };
         let droppedCursorAt: string | null | undefined;
         let ahead: { cursor: string; oldest: string | null; promise: Promise<HistoryResult> } | null = null;
         let pages = 0;
@@ -437,7 +321,7 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
           const replies = new Map<unknown, { raws: unknown[]; failure?: ItemFailure }>();
           if (threads.length > 0) {
             const results = await mapLimit(threads, replyConcurrency, (p) =>
-              fetchReplies(p.raw, p.threadSince === null ? undefined : p.threadSince),
+              fetchReplies(threadReader, p.raw, p.threadSince === null ? undefined : p.threadSince),
             );
             threads.forEach((p, k) => replies.set(p.raw, results[k]!));
           }
@@ -469,71 +353,6 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
         }
 
         // ---------------------------------------------------------- the replies of one thread
-        async function fetchReplies(parent: unknown, since: string | undefined): Promise<{ raws: unknown[]; failure?: ItemFailure }> {
-          const parentTs = field(parent, "ts") as string;
-          const raws: unknown[] = [];
-          let cursor: string | undefined;
-          // The lower bound sent to Slack: `since` while following cursors; after a dropped
-          // cursor, the last reply we have (keyset).
-          let oldest = since;
-          let lastSeen = since;
-          let dropped: string | undefined | null = null;
-          const seen = new Set<string>();
-          for (let page = 0; ; page++) {
-            signal.throwIfAborted();
-            if (page >= limits.maxPages) {
-              capped(`Stopped after ${limits.maxPages} pages of a thread in #${ch.name} (SYNC_MAX_PAGES)`);
-              break;
-            }
-            let res: Awaited<ReturnType<WebClient["conversations"]["replies"]>>;
-            try {
-              res = await slackCall(signal, "conversations.replies", () =>
-                client.conversations.replies({
-                  channel: ch.id,
-                  ts: parentTs,
-                  limit: repliesLimit,
-                  ...(oldest ? { oldest } : {}),
-                  ...(cursor ? { cursor } : {}),
-                }),
-              );
-            } catch (error) {
-              if (error instanceof SlackApiError && error.code === "invalid_cursor" && cursor && dropped !== lastSeen) {
-                dropped = lastSeen;
-                cursor = undefined; // continue after the last reply we have, without the cursor
-                oldest = lastSeen;
-                continue;
-              }
-              if (error instanceof SlackApiError && THREAD_GONE.has(error.code)) {
-                const count = field(parent, "reply_count");
-                return {
-                  raws,
-                  failure: {
-                    externalId: `${rawMessageKey(parent, ch.id)}:replies`,
-                    title: `#${ch.name} — thread replies`,
-                    reason: `Slack could not return the replies of this thread (${error.code}); ${typeof count === "number" ? `${count} replies were` : "its replies were"} skipped.`,
-                  },
-                };
-              }
-              throw error;
-            }
-            const list: unknown[] | undefined = Array.isArray(res.messages) ? res.messages : undefined;
-            if (!list) throw new SyncError("malformed", `Slack sent a malformed answer to conversations.replies in #${ch.name} (no message list).`);
-            for (const m of list) {
-              const ts = field(m, "ts");
-              if (ts === parentTs) continue; // the parent comes first on every page
-              if (isSlackTs(ts)) {
-                if ((since !== undefined && compareTs(ts, since) <= 0) || seen.has(ts)) continue;
-                seen.add(ts);
-                lastSeen = lastSeen === undefined || compareTs(ts, lastSeen) > 0 ? ts : lastSeen;
-              }
-              raws.push(m);
-            }
-            if (!res.has_more) break;
-            cursor = str(res.response_metadata?.next_cursor);
-            if (!cursor) oldest = lastSeen; // no cursor given: continue by keyset
-          }
-          return { raws };
-        }
       }
 
       if (unchanged > 0 && unchanged === channels.length) ctx.progress.stage(`Nothing new in ${channels.length} channels`);
@@ -554,96 +373,6 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
       return { cursor };
     },
   };
-
-  // ---------------------------------------------------------------- listings
-
-  async function listChannels(client: WebClient, ctx: SyncContext, limits: SyncLimits): Promise<{ listed: ChannelInfo[] }> {
-    const byId = new Map<string, ChannelInfo>();
-    let cursor: string | undefined;
-    let restarted = false;
-    for (let pages = 0; ; ) {
-      ctx.signal.throwIfAborted();
-      if (pages >= limits.maxPages) {
-        ctx.progress.capped?.(`Stopped listing channels after ${limits.maxPages} pages (SYNC_MAX_PAGES)`);
-        break;
-      }
-      let res: Awaited<ReturnType<WebClient["conversations"]["list"]>>;
-      try {
-        res = await slackCall(ctx.signal, "conversations.list", () =>
-          client.conversations.list({
-            types: "public_channel,private_channel",
-            exclude_archived: true,
-            limit: channelPageSize,
-            ...(cursor ? { cursor } : {}),
-          }),
-        );
-      } catch (error) {
-        if (error instanceof SlackApiError && error.code === "invalid_cursor" && cursor && !restarted) {
-          restarted = true;
-          cursor = undefined;
-          ctx.progress.stage("Cursor expired — restarting channel list");
-          continue;
-        }
-        throw error;
-      }
-      pages += 1;
-      if (!Array.isArray(res.channels)) throw new SyncError("malformed", "Slack sent a malformed channel list (no channels).");
-      for (const raw of res.channels as unknown[]) {
-        const id = str(field(raw, "id"));
-        if (!id) continue;
-        byId.set(id, {
-          id,
-          name: str(field(raw, "name")) ?? id,
-          isPrivate: field(raw, "is_private") === true,
-          isMember: field(raw, "is_member") !== false,
-          ...(typeof field(raw, "updated") === "number" && Number.isFinite(field(raw, "updated")) ? { updated: field(raw, "updated") as number } : {}),
-        });
-      }
-      // Enough to know the cap applies: listing the rest would only cost Tier 2 calls.
-      let readable = 0;
-      for (const c of byId.values()) if (c.isMember) readable += 1;
-      if (readable > limits.maxChannels) break;
-      const next = str(res.response_metadata?.next_cursor);
-      if (!next) break;
-      cursor = next;
-    }
-    return { listed: [...byId.values()] };
-  }
-
-  async function listUsers(client: WebClient, ctx: SyncContext, limits: SyncLimits): Promise<Map<string, string>> {
-    const names = new Map<string, string>();
-    let cursor: string | undefined;
-    let restarted = false;
-    for (let pages = 0; pages < limits.maxPages; ) {
-      ctx.signal.throwIfAborted();
-      let res: Awaited<ReturnType<WebClient["users"]["list"]>>;
-      try {
-        res = await slackCall(ctx.signal, "users.list", () => client.users.list({ limit: userPageSize, ...(cursor ? { cursor } : {}) }));
-      } catch (error) {
-        if (error instanceof SlackApiError && error.code === "invalid_cursor" && cursor && !restarted) {
-          restarted = true;
-          cursor = undefined;
-          ctx.progress.stage("Cursor expired — restarting the member list");
-          continue;
-        }
-        throw error;
-      }
-      pages += 1;
-      if (!Array.isArray(res.members)) throw new SyncError("malformed", "Slack sent a malformed member list (no members).");
-      for (const raw of res.members as unknown[]) {
-        const id = str(field(raw, "id"));
-        if (!id) continue;
-        const profile = field(raw, "profile");
-        const name =
-          str(field(profile, "display_name")) ?? str(field(profile, "real_name")) ?? str(field(raw, "real_name")) ?? str(field(raw, "name"));
-        if (name) names.set(id, name);
-      }
-      const next = str(res.response_metadata?.next_cursor);
-      if (!next) break;
-      cursor = next;
-    }
-    return names;
-  }
 }
 
 export const slackConnector: Connector = createSlackConnector();

@@ -1,7 +1,7 @@
 // Pure: one Slack message (from conversations.history or conversations.replies) -> DocumentInput.
 import { z } from "zod";
 import type { DocumentInput, ItemFailure } from "@/lib/connectors/types";
-import { malformedReason } from "@/lib/connectors/malformed-reason";
+import { malformedReason } from "@/lib/connectors/kit/malformed-reason";
 
 export interface ChannelRef {
   id: string;

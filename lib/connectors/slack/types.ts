@@ -1,5 +1,6 @@
 // The shapes the Slack connector saves between runs (cursor) and inside one (checkpoint).
 import { z } from "zod";
+import type { ChannelRef } from "./transform";
 
 /** One recently seen top-level message: its ts and its signature (reply count, latest reply, edit). */
 export type RecentEntry = [ts: string, signature: string];
@@ -86,3 +87,32 @@ export const checkpointSchema = z.object({
   recent: recentSchema,
   done: z.record(z.string(), z.object({ ts: tsSchema.nullable(), recent: recentSchema, checked: z.number().int().min(0).optional() })),
 });
+
+export function parseCursor(raw: unknown): SlackCursor {
+  const parsed = cursorSchema.safeParse(raw);
+  return parsed.success ? parsed.data : { channels: {} };
+}
+
+export interface ChannelInfo extends ChannelRef {
+  isMember: boolean;
+  /** conversations.list's `updated` (ms): when the channel last changed, its newest message included. */
+  updated?: number;
+}
+
+export interface ChannelState {
+  cursor: string | null;
+  before: string | null;
+  oldest: string | null;
+  newest: string | null;
+  count: number;
+  recent: RecentEntry[];
+}
+
+/** A field of an answer Slack sent, whatever its shape. */
+export function field(value: unknown, name: string): unknown {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
