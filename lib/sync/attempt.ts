@@ -14,6 +14,7 @@ import { slotKeysFor, type RunSlots, type SlotKey } from "@/lib/sync/slots";
 
 /** An interrupted run is resumed at most this many times, then ended as interrupted. */
 export const MAX_RESUMES = 3;
+export const INTERRUPTED_MESSAGE = "The sync was interrupted (its server stopped) several times and could not be resumed. Start it again.";
 
 export type AttemptResult =
   /** Nothing more to do for this run here (terminal, gone, or someone else's now). */
@@ -139,7 +140,7 @@ export async function attemptRun(runId: string, opts: AttemptOptions): Promise<A
   });
   if (!run) return { kind: "done" };
   if (claim === "taken_over" && run.resumeCount > MAX_RESUMES) {
-    await endRun(runId, "error", "The sync was interrupted (its server stopped) several times and could not be resumed. Start it again.", fence);
+    await endRun(runId, "error", INTERRUPTED_MESSAGE, fence);
     return { kind: "done" };
   }
 

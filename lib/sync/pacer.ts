@@ -2,6 +2,7 @@
 // sized from the provider's published quota and/or sliding windows per method or path (Slack's
 // per-method tiers, Box's 1,000 calls a minute), and a cap on requests in flight.
 import type { QuotaSpec } from "@/lib/connectors/types";
+import { processSingleton } from "@/lib/platform/singleton";
 
 /** Waits for `cost` units; FIFO, so a big request is not starved by small ones. */
 export class TokenBucket {
@@ -238,14 +239,11 @@ export function createPacer(spec: QuotaSpec): Pacer {
   return pacerOf(pacerState(spec));
 }
 
-const globalKey = Symbol.for("2nd-brain.pacers");
-type Holder = { [globalKey]?: Map<string, PacerState> };
 const MAX_PACERS = 10_000;
 
 /** The pacer of one provider account (e.g. "gmail:<connection id>"), shared across runs. */
 export function pacerFor(key: string, spec: QuotaSpec): Pacer {
-  const holder = globalThis as Holder;
-  const map = (holder[globalKey] ??= new Map());
+  const map = processSingleton("pacers", () => new Map<string, PacerState>());
   let entry = map.get(key);
   if (!entry || entry.spec !== spec) {
     entry = pacerState(spec);

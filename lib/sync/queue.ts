@@ -13,7 +13,7 @@ import { SyncError } from "@/lib/sync/errors";
 import { attemptRun, endRun } from "@/lib/sync/attempt";
 import { RedisSlots } from "@/lib/sync/slots";
 import { runner } from "@/lib/sync/runner";
-import { ACTIVE_STATUSES } from "@/lib/sync/types";
+import { sweepStaleRuns } from "@/lib/sync/sweep";
 
 export const QUEUE_NAME = "sync-runs";
 const SWEEP_EVERY_MS = 15_000;
@@ -56,18 +56,12 @@ export async function requestCancel(runId: string): Promise<void> {
 }
 
 /**
- * Runs whose process is gone without a job in the queue (a worker died between a slice and
- * its re-queueing, Redis lost its data, a start while Redis was down) are queued again.
+ * Runs whose process is gone (a worker died between a slice and its re-queueing, Redis lost its
+ * data, a start while Redis was down) are released and queued again (lib/sync/sweep.ts).
  * Adding an existing job id does nothing, so this never doubles a run.
  */
-export async function requeueOrphans(): Promise<number> {
-  const orphans = await db().syncRun.findMany({
-    where: { finishedAt: null, status: { in: [...ACTIVE_STATUSES] }, heartbeatAt: { lt: new Date(Date.now() - staleAfterMs()) } },
-    select: { id: true },
-    take: 500,
-  });
-  for (const o of orphans) await dispatchRun(o.id);
-  return orphans.length;
+export function requeueOrphans(): Promise<number> {
+  return sweepStaleRuns((id) => dispatchRun(id));
 }
 
 /** A BullMQ worker: executes runs from the queue, `SYNC_WORKER_CONCURRENCY` at once. */

@@ -7,8 +7,8 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { ShutdownSignal, isTransientDbError, staleAfterMs } from "@/lib/sync/engine";
 import { SyncError } from "@/lib/sync/errors";
-import { ACTIVE_STATUSES } from "@/lib/sync/types";
-import { MAX_RESUMES, attemptRun, endRun } from "@/lib/sync/attempt";
+import { attemptRun, endRun } from "@/lib/sync/attempt";
+import { sweepStaleRuns } from "@/lib/sync/sweep";
 import { MemorySlots } from "@/lib/sync/slots";
 
 export { endRun } from "@/lib/sync/attempt";
@@ -87,43 +87,14 @@ class InProcessRunner {
   }
 
   /**
-   * Finds runs left unfinished by a process that died; resumes or ends each. `atBoot` in
-   * the embedded single-process mode: every unfinished run is an orphan, no need to wait
-   * for its heartbeat to go stale.
+   * Finds runs left unfinished by a process that died; resumes or ends each (lib/sync/sweep.ts).
+   * `atBoot` in the embedded single-process mode: every unfinished run is an orphan, no need to
+   * wait for its heartbeat to go stale. Runs executing or waiting here are not orphans (one
+   * whose attempt ended without letting go, its database writes failing, is found again once
+   * it is no longer here).
    */
-  async recover(atBoot = false): Promise<number> {
-    const staleBefore = new Date(atBoot ? Date.now() : Date.now() - staleAfterMs());
-    const orphans = await db().syncRun.findMany({
-      where: {
-        finishedAt: null,
-        status: { in: [...ACTIVE_STATUSES] },
-        heartbeatAt: { lt: staleBefore },
-      },
-      select: { id: true, resumeCount: true, workerId: true, heartbeatAt: true, epoch: true },
-    });
-    let handled = 0;
-    for (const orphan of orphans) {
-      // Ours but not executing here: an attempt that ended without letting go (its database
-      // writes failed); its heartbeat has stopped like a dead process's.
-      if (this.running.has(orphan.id) || this.waiting.has(orphan.id)) continue;
-      handled += 1;
-      // Handed back by a process that stopped cleanly: not a crash, nothing to count.
-      if (orphan.workerId === null && orphan.heartbeatAt.getTime() === 0) {
-        this.enqueue(orphan.id);
-        continue;
-      }
-      if (orphan.resumeCount >= MAX_RESUMES) {
-        await endRun(orphan.id, "error", "The sync was interrupted (the server stopped) several times and could not be resumed. Start it again.");
-        continue;
-      }
-      // A new epoch at once: the process that had it, if only paused, can no longer write to it.
-      const { count } = await db().syncRun.updateMany({
-        where: { id: orphan.id, finishedAt: null, epoch: orphan.epoch, workerId: orphan.workerId },
-        data: { resumeCount: { increment: 1 }, workerId: null, epoch: { increment: 1 } },
-      });
-      if (count === 1) this.enqueue(orphan.id);
-    }
-    return handled;
+  recover(atBoot = false): Promise<number> {
+    return sweepStaleRuns((id) => this.enqueue(id), { atBoot, skip: (id) => this.running.has(id) || this.waiting.has(id) });
   }
 
   start(): void {

@@ -14,14 +14,13 @@
 // No scheduler of our own: the platform invokes, the database decides who owns a run.
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { after } from "next/server";
-import { db } from "@/lib/db";
 import { env, internalOrigin } from "@/lib/env";
 import { appSecret } from "@/lib/secret";
 import { deliverDueMail } from "@/lib/notify/sender";
 import { attemptRun } from "@/lib/sync/attempt";
 import { SliceEndSignal, isTransientDbError, staleAfterMs } from "@/lib/sync/engine";
 import { MemorySlots, RedisSlots, type RunSlots } from "@/lib/sync/slots";
-import { ACTIVE_STATUSES } from "@/lib/sync/types";
+import { sweepStaleRuns } from "@/lib/sync/sweep";
 
 export const ADVANCE_PATH = "/api/internal/sync-runs/advance";
 /** Default slice on a serverless host: fits Vercel's 300 s default maxDuration with room to spare. */
@@ -131,25 +130,19 @@ export function verifyContinuation(body: string, signature: string | null): Cont
 // ---------------------------------------------------------------- the cron sweep
 
 export interface SweepResult {
-  /** Runs whose chain broke, started again (each in an invocation of its own). */
+  /** Runs whose chain broke, started again (each in an invocation of its own) or ended. */
   restarted: number;
 }
 
 /**
- * Runs nobody advances (no heartbeat for SYNC_STALE_AFTER_S: a slice killed or frozen, a lost
- * continuation, a start whose first slice never ran) get a new slice. Taking one over counts
- * against its resume budget (attempt.ts), so a run that keeps dying still ends, saying why.
+ * The cron's work: runs nobody advances get a new slice, each in an invocation of its own
+ * (lib/sync/sweep.ts releases them with a new epoch first, and ends a run that keeps dying);
+ * then due email is sent.
  */
-export async function sweepStaleRuns(limit = 100): Promise<SweepResult> {
-  const stale = await db().syncRun.findMany({
-    where: { finishedAt: null, status: { in: [...ACTIVE_STATUSES] }, heartbeatAt: { lt: new Date(Date.now() - staleAfterMs()) } },
-    orderBy: { heartbeatAt: "asc" },
-    select: { id: true },
-    take: limit,
-  });
-  const started = await Promise.all(stale.map((r) => kick(r.id, false)));
+export async function sweepServerless(limit = 100): Promise<SweepResult> {
+  const restarted = await sweepStaleRuns((id) => kick(id, false), { limit });
   await deliverDueMail();
-  return { restarted: started.filter(Boolean).length };
+  return { restarted };
 }
 
 /** Whether the request carries the platform cron's bearer token. */

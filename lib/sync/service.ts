@@ -12,6 +12,7 @@ import { staleAfterMs } from "@/lib/sync/engine";
 import { dispatchRun, requestCancel } from "@/lib/sync/queue";
 import { isAvailable, providerLabel } from "@/lib/connectors/registry";
 import { isTerminal, type ConnectorType, type ProgressData } from "@/lib/sync/types";
+import { logger } from "@/lib/platform/logger";
 
 export interface StartResult {
   syncId: string;
@@ -93,7 +94,7 @@ async function queueRun(runId: string): Promise<void> {
   try {
     await Promise.race([dispatchRun(runId), timeout]);
   } catch (error) {
-    console.error(`[sync] run ${runId} recorded but not queued yet (${(error as Error).message}); the orphan sweep will queue it`);
+    logger.child({ run_id: runId }).error(`[sync] run ${runId} recorded but not queued yet (${(error as Error).message}); the orphan sweep will queue it`);
   } finally {
     clearTimeout(timer);
   }
