@@ -194,12 +194,14 @@ export interface Followed {
 
 /**
  * Follows a run's stream to its terminal event the way EventSource does: on a dropped
- * connection it reconnects (every `retryMs`) with the last id it saw as Last-Event-ID.
+ * connection (a restart, a cut at maxDuration, a frozen instance) it reconnects (every
+ * `retryMs`) with the last id it saw as Last-Event-ID. `fromId: 0` asks for the whole log
+ * from the first event instead of the current state.
  */
-export async function followStream(user: TestUser, syncId: string, opts: { timeoutMs?: number; retryMs?: number } = {}): Promise<Followed> {
+export async function followStream(user: TestUser, syncId: string, opts: { timeoutMs?: number; retryMs?: number; fromId?: number } = {}): Promise<Followed> {
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   const out: Followed = { events: [], connections: 0, troubles: [] };
-  let lastId: number | undefined;
+  let lastId: number | undefined = opts.fromId;
   while (Date.now() < deadline) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));
@@ -229,10 +231,10 @@ export async function followStream(user: TestUser, syncId: string, opts: { timeo
           buffer = buffer.slice(cut + 2);
         }
         if (out.events.length && TERMINAL.includes(out.events.at(-1)!.event)) return out;
-        out.troubles.push("closed before the terminal event");
+        out.troubles.push(`closed after id ${lastId ?? "none"} before the terminal event`);
       }
     } catch (error) {
-      out.troubles.push(String((error as Error)?.message ?? error));
+      out.troubles.push(`after id ${lastId ?? "none"}: ${String((error as Error)?.message ?? error)}`);
     } finally {
       clearTimeout(timer);
     }

@@ -35,6 +35,11 @@ export interface StreamEvent {
   data: ProgressData;
 }
 
+function isReusedSocketRace(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } } | null)?.cause;
+  return err instanceof TypeError && (cause?.code === "UND_ERR_SOCKET" || cause?.code === "ECONNRESET");
+}
+
 export class TestUser {
   private constructor(
     readonly baseUrl: string,
@@ -79,7 +84,15 @@ export class TestUser {
     if (!headers.has("origin")) headers.set("origin", this.baseUrl);
     else if (headers.get("origin") === "") headers.delete("origin");
     if (init.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
-    return fetch(`${this.baseUrl}${path}`, { ...init, headers });
+    const method = (init.method ?? "GET").toUpperCase();
+    const send = () => fetch(`${this.baseUrl}${path}`, { ...init, headers });
+    if (method !== "GET" && method !== "HEAD") return send();
+    // Like a browser: an idempotent request that met a kept-alive connection the server had just
+    // closed (the keep-alive race: "other side closed" before any answer) is sent once more.
+    return send().catch((err: unknown) => {
+      if (!isReusedSocketRace(err) || init.signal?.aborted) throw err;
+      return send();
+    });
   }
 
   async json<T = Record<string, unknown>>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {

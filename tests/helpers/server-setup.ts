@@ -1,8 +1,9 @@
 // Vitest globalSetup of the integration project: one real server for the suite, on a
 // fresh SQLite database in a temp dir — or, with TEST_DATABASE=postgres, on a fresh
 // PostgreSQL database `sb_it_<random>` (on DATABASE_URL_TEST's server, default
-// postgres://postgres@127.0.0.1:5432/test), dropped at teardown.
-import { mkdtempSync, rmSync } from "node:fs";
+// postgres://postgres@127.0.0.1:5432/test), dropped at teardown. KEEP_LOG=<file> keeps the
+// server's log there (the temp dir goes).
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -37,5 +38,6 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   await server?.stop();
   if (pgUrl) await dropPgDatabase(pgUrl);
+  if (dir && process.env.KEEP_LOG) copyFileSync(path.join(dir, "server.log"), process.env.KEEP_LOG);
   if (dir) rmSync(dir, { recursive: true, force: true });
 }

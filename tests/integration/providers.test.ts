@@ -35,7 +35,7 @@ describe.each(CASES)("$label", ({ type, label, refreshes, rateLimitItems, extraF
     const first = await user.startSync(type);
     const s = await user.stream(first.syncId, { timeoutMs: 60_000 });
     const end = s.events.at(-1)!;
-    expect(end.event).toBe("complete");
+    expect(end.event, end.data.error_message).toBe("complete");
     expect(end.data.failed_items).toBe(0);
     expect(end.data.processed_items).toBe(180);
     expect(end.data.total_items).toBe(180);
