@@ -211,6 +211,20 @@ await timed("app", async () => {
   else result.notes.push(...(result.app.notes ?? []));
 });
 
+// The serverless shape (issue 14): time to first progress and throughput against the quota bound,
+// under the emulated platform (bench/serverless.ts), beside the shapes above.
+await timed("serverless", async () => {
+  const out = path.join(tmp, "serverless.json");
+  const r = await run(process.execPath, ["--import", "tsx", "bench/serverless.ts", "--out", out, "--latency", String(latency), ...(quick ? ["--quick"] : [])]);
+  const shape = readJson(out);
+  if (!shape) result.notes.push(`serverless shape failed (exit ${r.code}): ${r.output.slice(-800)}`);
+  else if (shape.skipped) result.notes.push(`serverless shape not measured: ${shape.skipped}`);
+  else {
+    result.app ??= { shapes: [], notes: [] };
+    result.app.shapes = [...(result.app.shapes ?? []), shape];
+  }
+});
+
 result.steps = steps;
 result.loadAverages = loads;
 result.durationSeconds = Math.round((Date.now() - t0) / 100) / 10;

@@ -1,9 +1,10 @@
-// The fault-and-quota layer all four provider sandboxes sit behind: per-provider state on
-// globalThis, the scenario's faults (hang, slow/latency, expired_token, server_error, malformed)
+// The fault-and-quota layer all four provider sandboxes sit behind: per-provider state (one per
+// process, lib/platform/singleton.ts), the scenario's faults (hang, slow/latency, expired_token, server_error, malformed)
 // and the quota limiters (./quota.ts). A provider says how it answers each fault, in its own
 // error bodies and headers; the layer decides when.
 import type { SandboxScenario } from "@/lib/contract";
 import { sleep } from "@/lib/sandbox/sleep";
+import { processSingleton } from "@/lib/platform/singleton";
 
 export type SandboxHandler = (req: Request, subpath: string) => Promise<Response>;
 
@@ -17,7 +18,7 @@ export function latencyOf(scenario: SandboxScenario): number {
   return scenario.fault === "slow" ? Math.max(scenario.latency_ms * 10, SLOW_MIN_MS) : scenario.latency_ms;
 }
 
-// ---------------------------------------------------------------- shared state (globalThis)
+// ---------------------------------------------------------------- shared state (one per process)
 
 export interface ProviderState {
   /** Quota buckets by key. Map order = least recently used first; bounded. */
@@ -28,9 +29,7 @@ export interface ProviderState {
 
 /** Next.js can load a module more than once; the quota state must still be one per provider. */
 export function providerState(provider: string): ProviderState {
-  const key = Symbol.for(`2nd-brain.sandbox.${provider}.state`);
-  const g = globalThis as typeof globalThis & { [key: symbol]: ProviderState | undefined };
-  return (g[key] ??= { buckets: new Map(), requestSeq: 0 });
+  return processSingleton<ProviderState>(`sandbox.${provider}.state`, () => ({ buckets: new Map(), requestSeq: 0 }));
 }
 
 /** The bucket under `key` (a fresh one when missing or `stale`), marked most recently used. */

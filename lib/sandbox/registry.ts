@@ -7,15 +7,12 @@ import { appSecret } from "@/lib/secret";
 import { createHmac } from "node:crypto";
 import { sandboxAuth } from "@/lib/sandbox/accounts";
 import { withSandboxOAuth } from "@/lib/sandbox/oauth";
+import { processSingleton } from "@/lib/platform/singleton";
 
 type SandboxHandler = (req: Request, subpath: string) => Promise<Response>;
 
-const globalKey = Symbol.for("2nd-brain.sandboxes");
-type Holder = { [globalKey]?: Record<string, SandboxHandler> };
-
 function sandboxes(): Record<string, SandboxHandler> {
-  const holder = globalThis as Holder;
-  holder[globalKey] ??= {
+  return processSingleton<Record<string, SandboxHandler>>("sandboxes", () => ({
     // Each behind the provider's OAuth endpoints (authorize page, code exchange, revoke).
     github: withSandboxOAuth(
       "github",
@@ -33,8 +30,7 @@ function sandboxes(): Record<string, SandboxHandler> {
       "box",
       createBoxSandbox({ auth: sandboxAuth("box"), downloadSecret: createHmac("sha256", appSecret()).update("sandbox-box-downloads").digest("hex") }),
     ),
-  };
-  return holder[globalKey];
+  }));
 }
 
 export function sandboxFor(provider: string): SandboxHandler | undefined {

@@ -58,6 +58,12 @@ export interface PlatformOptions {
   echo?: boolean;
   /** Also log every request but the sandboxes' (method, path, instance, status, time) into output(). */
   logRequests?: boolean;
+  /**
+   * Where `/sandbox/*` goes: a provider server of its own (as Google's servers are not our
+   * functions: one quota for the account, never frozen), passed through, not an invocation.
+   * Default: the instances serve their own sandboxes, like any other route.
+   */
+  providerUrl?: string;
 }
 
 export interface InstanceStats {
@@ -229,6 +235,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       if (now - inst.idleSince < graceMs) continue;
       stop(inst);
       inst.stats.freezes += 1;
+      if (logRequests) plog(`${inst.name}: frozen (no request open, ${inst.pending} waitUntil task(s))`);
       if (inst.pending > 0) {
         inst.stats.overdueFreezes += 1;
         plog(`${inst.name}: frozen with ${inst.pending} waitUntil task(s) past maxDuration`);
@@ -250,7 +257,27 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 
   const HOP = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"]);
 
+  /** A plain pass-through to the provider server (no freezing, no maxDuration). */
+  const toProvider = (req: http.IncomingMessage, res: http.ServerResponse, base: URL) => {
+    const headers: http.OutgoingHttpHeaders = { ...req.headers, host: base.host };
+    for (const h of HOP) delete headers[h];
+    const upstream = http.request({ host: base.hostname, port: base.port, method: req.method, path: req.url, headers });
+    upstream.on("response", (up) => {
+      const out: http.OutgoingHttpHeaders = {};
+      for (const [k, v] of Object.entries(up.headers)) if (!HOP.has(k) && v !== undefined) out[k] = v;
+      res.writeHead(up.statusCode ?? 502, up.statusMessage, out);
+      up.pipe(res);
+    });
+    upstream.on("error", () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.pipe(upstream);
+  };
+  const provider = opts.providerUrl ? new URL(opts.providerUrl) : undefined;
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (provider && req.url?.startsWith("/sandbox/")) return toProvider(req, res, provider);
     let inst: InstanceState;
     try {
       inst = await pick();

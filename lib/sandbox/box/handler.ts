@@ -10,6 +10,7 @@
 // Faults (scenario.fault): hang, slow, rate_limit, server_error, malformed, expired_cursor and
 // item_errors are served here; expired_token needs nothing special (the app expires the access
 // tokens, and this handler answers 401 for them like for any invalid token).
+import { processSingleton } from "@/lib/platform/singleton";
 import { randomBytes } from "node:crypto";
 import type { SandboxAccount, SandboxAuth } from "@/lib/sandbox/accounts";
 import { malformedBody, passFaults, providerState, retryAfterSeconds, type SandboxHandler } from "@/lib/sandbox/fault-layer";
@@ -41,12 +42,9 @@ export const BOX_USER_QUOTA: Quota = { name: "user", limit: 1_000, windowMs: 60_
 /** The `rate_limit` fault: a tiny window so a sync hits it within seconds. */
 export const FAULT_QUOTA: Quota = { name: "fault", limit: 10, windowMs: 2_000, slots: 20 };
 
-const SECRET_KEY = Symbol.for("2nd-brain.sandbox.box.download-secret");
-
 /** The per-process download secret; one even when Next.js loads this module more than once. */
 function processSecret(): Buffer {
-  const g = globalThis as typeof globalThis & { [SECRET_KEY]?: Buffer };
-  return (g[SECRET_KEY] ??= randomBytes(32));
+  return processSingleton("sandbox.box.download-secret", () => randomBytes(32));
 }
 
 function requestId(seq: number): string {

@@ -12,7 +12,7 @@
 //   Tier 2 (20/min): conversations.list, users.list
 //   Tier 3 (50/min): conversations.history, conversations.replies
 //   Tier 4 (100/min): auth.test
-// A small sync fits well inside them; a big one is paced by them (state on globalThis, bounded).
+// A small sync fits well inside them; a big one is paced by them (state per process, bounded).
 import type { SandboxAuth } from "@/lib/sandbox/accounts";
 import { malformedBody, passFaults, providerState, retryAfterSeconds, type SandboxHandler } from "@/lib/sandbox/fault-layer";
 import { takeSlidingLog } from "@/lib/sandbox/quota";
