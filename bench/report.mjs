@@ -151,7 +151,7 @@ export function renderReport(r) {
   targets.push({
     target: "Serverless shape: Gmail throughput ≥ 0.9 of the quota bound",
     measured: st
-      ? `${st.ratioToBound === null ? "quota does not bind" : fmt(st.ratioToBound, 2)} (${fmt(st.itemsPerSecond)} of ${fmt(st.quotaBound.itemsPerSecond)} items/s, ${fmt(st.items, 0)} messages in ${fmt(st.seconds)} s, ${st.status}; ${st.claims} claims, ${st.slicesLogged} slice ends)`
+      ? `${st.ratioToBound === null ? "quota does not bind" : fmt(st.ratioToBound, 2)} (${fmt(st.itemsPerSecond)} of ${fmt(st.quotaBound.itemsPerSecond)} items/s, ${fmt(st.items, 0)} messages in ${fmt(st.seconds)} s, ${st.status}; ${st.claims} claims, ${st.slicesLogged} slice ends)${sls.embeddedBaseline ? `; embedded beside it ${fmt(sls.embeddedBaseline.ratioToBound, 2)} (serverless / embedded ${fmt(sls.vsEmbedded, 2)})` : ""}`
       : "not measured",
     met: st && st.quotaBound.itemsPerSecond !== null ? st.status === "complete" && st.ratioToBound >= 0.9 : null,
   });
@@ -337,6 +337,12 @@ export function renderReport(r) {
       "|---|---|---|---|---|---|---|---|",
       `| ${fmt(st.items, 0)} | ${st.status} | ${fmt(st.seconds)} | ${fmt(st.itemsPerSecond)} | ${st.quotaBound.itemsPerSecond === null ? "does not bind" : fmt(st.quotaBound.itemsPerSecond)} | ${st.ratioToBound === null ? "–" : fmt(st.ratioToBound, 2)} | ${st.claims ?? "–"} | ${st.slicesLogged} |`,
       "",
+      ...(sls.embeddedBaseline
+        ? [
+            `Baseline, side by side: the same sync run by the provider server itself (\`npm start\`'s embedded shape, the same database and sandbox, right after): ${fmt(sls.embeddedBaseline.itemsPerSecond)} items/s in ${fmt(sls.embeddedBaseline.seconds)} s (${sls.embeddedBaseline.status}; ratio to the bound ${fmt(sls.embeddedBaseline.ratioToBound, 2)}). Serverless / embedded: **${fmt(sls.vsEmbedded, 2)}**.`,
+            "",
+          ]
+        : []),
       ...(sls.platform ?? []).map((l) => `- ${l}`),
       "",
     );
