@@ -50,6 +50,8 @@ async function main(): Promise<void> {
       SYNC_STALE_AFTER_S: "30",
       SYNC_WORKER_CONCURRENCY: String(USERS),
       SYNC_START_LIMIT_PER_MIN: "1000",
+      // Each user keeps exactly this many streams open: the per-user cap is that, not its default 8.
+      STREAMS_PER_USER: String(STREAMS_PER_USER),
       // Production timeouts: the one web instance also serves the sandboxes under this load.
       SYNC_CONNECT_TIMEOUT_S: "30",
       SYNC_REQUEST_TIMEOUT_S: "30",

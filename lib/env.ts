@@ -1,6 +1,7 @@
 // Settings, parsed once with zod; a bad value fails loudly with the variable's name.
 import { z } from "zod";
 import { DEFAULT_DATABASE_URL, databaseKind } from "@/lib/database-url";
+import { parseTrustProxy } from "@/lib/http/trust-proxy.mjs";
 
 const seconds = (def: number) =>
   z.coerce.number().positive().max(7 * 24 * 3600).default(def);
@@ -47,8 +48,39 @@ const schema = z.object({
   REDIS_URL: optionalString,
   /** Prefix of every Redis key and channel: deployments (or test runs) sharing one Redis stay apart. */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, "letters, digits, _ . - only (at most 40)").default("2b"),
-  /** Where this server can reach itself; the built-in sandboxes are served under it. */
-  APP_URL: optionalString,
+  /**
+   * The app's public URL: the only source of OAuth redirect URIs and links, and where this server
+   * reaches itself (the built-in sandboxes are served under it). Required in production.
+   */
+  APP_URL: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => {
+        try {
+          const u = new URL(v);
+          return (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password;
+        } catch {
+          return false;
+        }
+      }, "must be an absolute http(s) URL without credentials")
+      .optional(),
+  ),
+  /**
+   * Whether X-Forwarded-For/-Host/-Proto are believed: unset (no), a hop count, or the proxies'
+   * addresses/CIDRs (lib/http/trust-proxy.mjs).
+   */
+  TRUST_PROXY: optionalString.refine((v) => {
+    try {
+      parseTrustProxy(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'a hop count (1-10), or proxy addresses / CIDR ranges separated by commas ("loopback" for 127.0.0.0/8 and ::1)'),
+  /** Progress streams one user may hold open at once (across instances with REDIS_URL); beyond it 429. */
+  STREAMS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(8),
+  /** Progress streams this process holds open at once. Unset: half its open-file limit, at most 5,000. */
+  STREAMS_PER_INSTANCE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   SYNC_CONNECT_TIMEOUT_S: seconds(30),
   SYNC_REQUEST_TIMEOUT_S: seconds(30),
   SYNC_STALL_TIMEOUT_S: seconds(120),
@@ -65,6 +97,17 @@ const schema = z.object({
   SYNC_MAX_RUNS_PER_USER: z.coerce.number().int().min(1).max(100).default(4),
   /** Runs against one provider account executing at once (they share its quota). */
   SYNC_MAX_RUNS_PER_ACCOUNT: z.coerce.number().int().min(1).max(100).default(1),
+  /**
+   * One user's share of this process's run slots (lib/sync/fair-share.ts). Unset: a fifth of
+   * SYNC_WORKER_CONCURRENCY (at least 1), so a few busy users never take every slot.
+   */
+  SYNC_RUNS_PER_USER: z.coerce.number().int().min(1).max(500).optional(),
+  /**
+   * Whether the built-in sandboxes (/sandbox/*, Connect sandbox) are served. Unset: on, except
+   * with NODE_ENV=production (scripts/start.mjs, the embedded start, turns it on unless the
+   * operator's environment says production).
+   */
+  SANDBOX_ENABLED: optionalString.pipe(z.enum(["true", "false"]).optional()),
   /**
    * Serverless hosts with a maximum duration: a run executes in slices of at most this many
    * seconds, each ending at a checkpoint and queued again at once. Unset: one slice.
@@ -91,8 +134,11 @@ const schema = z.object({
   OPTIMIZE_FOR: optionalString.pipe(z.enum(["memory", "speed"]).optional()),
   /** Per client IP, per minute: sign-in and sign-up attempts. */
   AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(10),
-  /** Per account, per 10 minutes: sign-in attempts (guards one account against many IPs). */
-  SIGNIN_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  /**
+   * Wrong passwords for one account from one address before each next try there must wait
+   * (1 s, doubling, at most 15 min); a right password clears it. Other addresses are unaffected.
+   */
+  SIGNIN_FREE_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   /** Per user, per minute: new syncs started (attaching to a running one is free). */
   SYNC_START_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(20),
   /** Caps that stop a run early, saying so (never silently). */
@@ -142,6 +188,13 @@ const schema = z.object({
   BOX_REVOKE_URL: endpoint("https://api.box.com/oauth2/revoke"),
   BOX_API_URL: endpoint("https://api.box.com"),
 }).superRefine((e, ctx) => {
+  // A deployment must not build links from whatever Host a request carried. The embedded
+  // `npm start` on a laptop is not one (scripts/server.mjs sets NODE_ENV=production for Next.js
+  // and says so); neither is `next build`.
+  const deployed = e.NODE_ENV === "production" && !process.env.__2B_LOCAL_START && process.env.NEXT_PHASE !== "phase-production-build";
+  if (deployed && !e.APP_URL) {
+    ctx.addIssue({ code: "custom", path: ["APP_URL"], message: "required with NODE_ENV=production: the public URL people open (e.g. https://brain.example.com)" });
+  }
   if (e.SYNC_EXECUTION === "queue" && !e.REDIS_URL) {
     ctx.addIssue({ code: "custom", path: ["SYNC_EXECUTION"], message: "queue needs REDIS_URL (BullMQ)" });
   }
@@ -182,6 +235,12 @@ export function executionShape(): ExecutionShape {
   if (e.SYNC_EXECUTION) return e.SYNC_EXECUTION;
   if (process.env.VERCEL) return "serverless";
   return e.REDIS_URL ? "queue" : "process";
+}
+
+/** Whether the built-in sandboxes are served (see SANDBOX_ENABLED). */
+export function sandboxEnabled(): boolean {
+  const e = env();
+  return e.SANDBOX_ENABLED ? e.SANDBOX_ENABLED === "true" : e.NODE_ENV !== "production";
 }
 
 /** Whether this web server executes sync runs (see SYNC_RUN_IN_WEB). */

@@ -4,6 +4,7 @@ import { useId, useState, type FormEvent } from "react";
 import Link from "next/link";
 import { AlertCircle, Loader2 } from "lucide-react";
 import { signIn, signUp as createAccount, type ApiFailure } from "@/components/api-client";
+import { safeNextPath } from "@/lib/http/next-path";
 
 export type AuthMode = "sign-in" | "sign-up";
 
@@ -13,10 +14,9 @@ export interface AuthFormProps {
 
 export const PASSWORD_MIN_LENGTH = 8;
 
-/** Where to go after signing in: `?next=/path` when it is a same-site path, else /integrations. */
+/** Where to go after signing in: `?next=` when it is a path on this origin, else /integrations. */
 function nextPath(): string {
-  const next = new URLSearchParams(window.location.search).get("next");
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/integrations";
+  return safeNextPath(new URLSearchParams(window.location.search).get("next"), window.location.origin);
 }
 
 function failureWords(failure: ApiFailure): string {

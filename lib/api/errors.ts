@@ -31,6 +31,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly code: ApiErrorCode = codeForStatus(status),
+    /** Sent as Retry-After (429, 503): when trying again makes sense. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = "ApiError";
@@ -52,7 +54,9 @@ export function errorJson(status: number, message: string, code = codeForStatus(
 }
 
 export function errorResponse(error: unknown): Response {
-  if (error instanceof ApiError) return errorJson(error.status, error.message, error.code);
+  if (error instanceof ApiError) {
+    return errorJson(error.status, error.message, error.code, error.retryAfterS ? { "retry-after": String(Math.ceil(error.retryAfterS)) } : undefined);
+  }
   if (error instanceof z.ZodError) {
     const message = error.issues
       .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))

@@ -3,8 +3,7 @@ import { z } from "zod";
 import { getViewer, type Viewer } from "@/lib/auth";
 import { ApiError, errorResponse, unauthorized } from "@/lib/api/errors";
 import { assertSameOrigin } from "@/lib/api/origin";
-
-const MAX_BODY_BYTES = 64 * 1024;
+import { MAX_JSON_BODY_BYTES, readTextCapped } from "@/lib/http/body";
 
 interface Ctx<P> {
   req: Request;
@@ -30,11 +29,10 @@ export function withViewer<P extends z.ZodType>(
   };
 }
 
-/** Reads a JSON body (empty body = `{}`) and validates it. */
+/** Reads a JSON body (empty body = `{}`, at most 64 KB, never buffered past that) and validates it. */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
   const type = req.headers.get("content-type") ?? "";
-  const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ApiError(413, "Request body is too large");
+  const text = await readTextCapped(req, MAX_JSON_BODY_BYTES);
   let value: unknown = {};
   if (text.trim() !== "") {
     if (type && !type.includes("application/json")) throw new ApiError(415, "Send the body as application/json");

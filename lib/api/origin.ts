@@ -2,13 +2,15 @@
 // a browser sends Origin (or at least Sec-Fetch-Site) with every cross-site POST/PUT, so a
 // request that names another origin is refused. Clients that are not browsers (curl, the
 // tests' HTTP client) send neither and are not a CSRF vector.
+// The request's own origin comes from lib/http/client-address.ts: X-Forwarded-Host/-Proto count
+// only when TRUST_PROXY says the proxy that sent them is ours.
 import { ApiError } from "@/lib/api/errors";
+import { env } from "@/lib/env";
+import { requestOrigin } from "@/lib/http/client-address";
 
 function ownOrigins(req: Request): string[] {
-  const url = new URL(req.url);
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host") ?? url.host;
-  const proto = req.headers.get("x-forwarded-proto") ?? url.protocol.replace(":", "");
-  return [`${proto}://${host}`, url.origin];
+  const appUrl = env().APP_URL;
+  return [requestOrigin(req), new URL(req.url).origin, ...(appUrl ? [new URL(appUrl).origin] : [])];
 }
 
 export function assertSameOrigin(req: Request): void {

@@ -90,8 +90,10 @@ export async function connectWithToken(viewer: Viewer, type: ConnectorType, toke
     throw new ApiError(400, `${p.label} does not take a pasted token; use Connect ${p.label} (Google sign-in) instead.`);
   }
   const value = token.trim();
-  if (value === "" || value.length > MAX_PASTED_TOKEN || /[\s\u0000-\u001f\u007f-\u009f]/.test(value)) {
-    throw new ApiError(400, `That does not look like a ${p.label} token: paste the token alone, without spaces or line breaks.`);
+  // Printable ASCII only: a token goes into an Authorization header, which cannot carry anything
+  // else (a pasted "ghp_…é" made the check's fetch throw, answered 502 "TypeError").
+  if (value === "" || value.length > MAX_PASTED_TOKEN || /[^\x21-\x7e]/.test(value)) {
+    throw new ApiError(400, `That does not look like a ${p.label} token: paste the token alone, without spaces, line breaks or characters other than letters, digits and punctuation.`);
   }
   await assertCanConnect(viewer, type);
   // Each check is a call to the provider: not a token-guessing service.

@@ -1,16 +1,15 @@
-// Where the browser comes back to: the public origin (APP_URL when set, else the origin the
-// request reached), so the state cookie set by /oauth/start is sent to /oauth/callback.
+// Where the browser comes back to: APP_URL, the one source of redirect URIs (required in
+// production, lib/env.ts). Only a local start without it falls back to the origin the request
+// reached (forwarded headers believed only as TRUST_PROXY says), so the state cookie set by
+// /oauth/start is sent to /oauth/callback whether the page was opened on localhost or 127.0.0.1.
 import { env } from "@/lib/env";
+import { requestOrigin } from "@/lib/http/client-address";
 import { callbackPath } from "@/lib/oauth/providers";
 import type { ConnectorType } from "@/lib/contract";
 
 export function publicOrigin(req: Request): string {
   const configured = env().APP_URL;
-  if (configured) return new URL(configured).origin;
-  const url = new URL(req.url);
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host") ?? url.host;
-  const proto = req.headers.get("x-forwarded-proto") ?? url.protocol.replace(":", "");
-  return `${proto}://${host}`;
+  return configured ? new URL(configured).origin : requestOrigin(req);
 }
 
 export function redirectUriFor(req: Request, type: ConnectorType): string {

@@ -11,6 +11,7 @@ import { requestHeaders } from "@/lib/http/node-headers";
 import { securityHeaders } from "@/lib/http/security-headers";
 import { SSE_HEADERS } from "@/lib/progress/sse";
 import { attachProgressStream } from "@/lib/progress/stream";
+import { gatedStream } from "@/lib/progress/stream-slots";
 import { streamRequest } from "@/lib/progress/stream-request";
 
 /** A client that has not read this much of its stream is cut off; it reconnects with Last-Event-ID and catches up. */
@@ -46,10 +47,12 @@ export async function serveProgressStream(req: IncomingMessage, res: ServerRespo
       id = syncId;
     }
     const headers = requestHeaders(req);
-    // Ownership is all a stream needs: the session's user (no workspace lookup).
-    const userId = await getSessionUserId(headers);
-    if (!userId) throw unauthorized();
-    const opts = await streamRequest({ userId }, id, headers.get("last-event-id"), abort.signal);
+    const opts = await gatedStream(headers, abort.signal, async () => {
+      // Ownership is all a stream needs: the session's user (no workspace lookup).
+      const userId = await getSessionUserId(headers);
+      if (!userId) throw unauthorized();
+      return streamRequest({ userId }, id, headers.get("last-event-id"), abort.signal);
+    });
     if (abort.signal.aborted) return;
     res.writeHead(200, { ...baseHeaders(), ...SSE_HEADERS });
     res.flushHeaders();

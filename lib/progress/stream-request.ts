@@ -6,8 +6,13 @@ import { SYNC_ID_PATTERN } from "@/lib/api/params";
 import { parseLastEventId } from "@/lib/progress/sse";
 import type { StreamOptions } from "@/lib/progress/stream";
 import { db } from "@/lib/db";
+import { acquireStreamSlot } from "@/lib/progress/stream-slots";
 
-/** The stream to open for the signed-in user, or an ApiError (404 not theirs or no such sync, 400 bad Last-Event-ID). */
+/**
+ * The stream to open for the signed-in user, or an ApiError (404 not theirs or no such sync, 400
+ * bad Last-Event-ID, 429 too many streams open). The caller must attach it or abort `signal`:
+ * either gives its stream slot back.
+ */
 export async function streamRequest(
   viewer: { userId: string },
   syncId: string,
@@ -23,5 +28,10 @@ export async function streamRequest(
   if (last.kind === "valid" && last.seq > run.lastSeq) {
     throw new ApiError(400, `Last-Event-ID ${last.seq} is ahead of this sync's last event (${run.lastSeq}); reconnect without it.`);
   }
-  return { runId: run.id, after: last.kind === "valid" ? last.seq : null, signal, run };
+  // Last: a refusal above takes no slot. Beyond the user's (or this instance's) streams: 429.
+  const slot = await acquireStreamSlot(viewer.userId);
+  // Freed when the stream ends (attachProgressStream), or here if the client leaves before that.
+  signal.addEventListener("abort", slot.release, { once: true });
+  if (signal.aborted) slot.release();
+  return { runId: run.id, after: last.kind === "valid" ? last.seq : null, signal, run, release: slot.release };
 }

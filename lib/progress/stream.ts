@@ -33,6 +33,8 @@ export interface StreamOptions {
    * cuts it: the client reconnects with Last-Event-ID and misses nothing.
    */
   maxOpenMs?: number;
+  /** Called once when the stream ends, however it ends (gives its stream slot back). */
+  release?: () => void;
 }
 
 const TERMINAL_NAMES = new Set<string>(TERMINAL_STATUSES);
@@ -329,6 +331,7 @@ export function attachProgressStream(opts: StreamOptions, sink: StreamSink): () 
     if (limit) clearTimeout(limit);
     signal.removeEventListener("abort", cleanup);
     if (hub && sub) hub.leave(sub);
+    opts.release?.();
   };
   const write = (bytes: Uint8Array) => {
     if (closed) return;

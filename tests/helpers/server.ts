@@ -24,6 +24,12 @@ export const TEST_SETTINGS = {
   SYNC_MAX_RATE_LIMIT_WAIT_S: "10",
   // Many users sign up from 127.0.0.1 in the suites; the per-account limit stays at its default.
   AUTH_RATE_LIMIT_PER_MIN: "1000",
+  // Plain `next start` (the serverless platform) runs with NODE_ENV=production, where the
+  // sandboxes are off unless this says otherwise; every suite syncs against them.
+  SANDBOX_ENABLED: "true",
+  // Fan-out cases (fanout.test.ts, the chaos crowd of stream clients) open hundreds of streams as
+  // one user; tests/integration/hardening.test.ts runs its own server with a low cap.
+  STREAMS_PER_USER: "1000",
 };
 
 export const TEST_APP_SECRET = "integration-test-secret-0123456789abcdef";

@@ -45,7 +45,8 @@ describe("progress streams served by the custom server", () => {
       { res: await fetch(`${baseUrl}/api/sync-progress/${syncId}/stream`), status: 401 },
       { res: await other.fetch(`/api/sync-progress/${syncId}/stream`), status: 404 },
       { res: await user.fetch("/api/sync-progress/sync_0123/stream"), status: 404 },
-      { res: await user.fetch("/api/sync-progress/%E0%A4%A/stream"), status: 404 },
+      // Not valid percent-encoding: refused by the custom server before routing (issue 16).
+      { res: await user.fetch("/api/sync-progress/%E0%A4%A/stream"), status: 400 },
       { res: await user.fetch(`/api/sync-progress/${syncId}/stream`, { headers: { "last-event-id": "abc" } }), status: 400 },
       { res: await user.fetch(`/api/sync-progress/${syncId}/stream`, { headers: { "last-event-id": "99999" } }), status: 400 },
     ];
