@@ -22,6 +22,9 @@ const env = { ...process.env };
 env.DATABASE_URL ??= "file:./.data/app.db";
 env.PORT ??= "3000";
 env.NEXT_TELEMETRY_DISABLED = "1";
+// The embedded start serves the built-in sandboxes unless the operator's environment says
+// production (Next.js sets NODE_ENV=production in the server itself, so decide here).
+if (!env.SANDBOX_ENABLED?.trim()) env.SANDBOX_ENABLED = process.env.NODE_ENV === "production" ? "false" : "true";
 // OPTIMIZE_FOR (scripts/node-flags.mjs): V8's --optimize-for-size unless it says `speed`.
 let flags;
 try {

@@ -24,8 +24,13 @@ export default async function NotificationsPage() {
         </p>
         {smtp ? null : (
           <p data-testid="outbox-banner" className="mt-4 rounded-xl bg-blue-50 px-4 py-3 text-sm text-blue-900 ring-1 ring-blue-100">
-            Email sending is not configured on this server (no <code>SMTP_HOST</code>), so emails are kept in this outbox instead of being
-            delivered.
+            Email sending is not set up on this server, so your emails are kept in this outbox instead of being delivered.
+          </p>
+        )}
+        {viewer.emailVerified !== false ? null : (
+          <p data-testid="verify-email-banner" className="mt-4 rounded-xl bg-amber-50 px-4 py-3 text-sm text-amber-900 ring-1 ring-amber-100">
+            Verify your email to get sync emails: open the link in the email sent to <strong>{viewer.email}</strong>
+            {smtp ? "" : " (it is in this outbox, below)"}. Until then no sync email is sent to this address.
           </p>
         )}
         <div className="mt-6">

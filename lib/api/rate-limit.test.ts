@@ -5,7 +5,7 @@ import { redisAnswers, useTestRedis } from "@/lib/redis/test-redis";
 
 const reachable = await redisAnswers();
 if (reachable) useTestRedis();
-const { consume, hit } = await import("@/lib/api/rate-limit");
+const { consume, hit, signInAttempt, signInDelayS } = await import("@/lib/api/rate-limit");
 const { redis } = await import("@/lib/redis/connection");
 
 describe("in-process limit", () => {
@@ -38,5 +38,32 @@ describe.skipIf(!reachable)("limit shared through Redis", () => {
     expect((await consume("short-key", 1, 300)).allowed).toBe(false);
     await new Promise((r) => setTimeout(r, 350));
     expect((await consume("short-key", 1, 300)).allowed).toBe(true);
+  });
+});
+
+describe("sign-in throttle (per account and address)", () => {
+  it("lets the first attempts through, then doubles the wait, capped at 15 min", () => {
+    expect([0, 1, 2].map((f) => signInDelayS(f, 3))).toEqual([0, 0, 0]);
+    expect([3, 4, 5, 6, 10].map((f) => signInDelayS(f, 3))).toEqual([1, 2, 4, 8, 128]);
+    expect(signInDelayS(40, 3)).toBe(900);
+    expect(signInDelayS(1000, 3)).toBe(900);
+  });
+
+  it("refuses a try before the pair's delay is over, and a burst cannot slip past it", () => {
+    let state: Parameters<typeof signInAttempt>[0];
+    const at = (now: number) => {
+      const r = signInAttempt(state, now, 3);
+      state = r.next;
+      return r;
+    };
+    // Three free attempts at once, then the fourth in the same instant must wait 1 s.
+    expect([at(0), at(0)].map((r) => r.allowed)).toEqual([true, true]);
+    expect(at(0).allowed).toBe(true);
+    const fourth = at(0);
+    expect(fourth).toMatchObject({ allowed: false, retryAfterS: 1 });
+    expect(at(1000).allowed).toBe(true); // 4th failure recorded: next wait 2 s
+    expect(at(2000)).toMatchObject({ allowed: false, retryAfterS: 1 });
+    expect(at(3000).allowed).toBe(true);
+    expect(state!.failures).toBe(5);
   });
 });

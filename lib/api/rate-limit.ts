@@ -57,3 +57,82 @@ export async function consume(key: string, limit: number, windowMs: number): Pro
     return hit(key, limit, windowMs);
   }
 }
+
+// ---------------------------------------------------------------- sign-in throttle
+// Per account and client address, growing delays instead of a lock-out: after
+// SIGNIN_FREE_ATTEMPTS wrong passwords from one address, each next try from that address must
+// wait 1 s, then 2, 4 … up to 15 min; the right password clears it. The owner signing in from
+// their own address is never held up by someone guessing from another one.
+
+const MAX_DELAY_S = 15 * 60;
+/** A pair's record is forgotten this long after its last failure. */
+const FORGET_MS = 24 * 3600_000;
+
+/** Seconds a pair with `failures` wrong passwords must wait before its next try (pure). */
+export function signInDelayS(failures: number, free: number): number {
+  if (failures < free) return 0;
+  return Math.min(MAX_DELAY_S, 2 ** Math.min(30, failures - free));
+}
+
+interface PairState {
+  failures: number;
+  /** Epoch ms before which the pair may not try again. */
+  notBefore: number;
+}
+
+/**
+ * Decides one attempt (pure): refused while the pair is waiting; otherwise the attempt is
+ * counted as a failure in advance (cleared on success), so a burst sent at once cannot slip
+ * past the delay.
+ */
+export function signInAttempt(state: PairState | undefined, now: number, free: number): { allowed: boolean; retryAfterS: number; next: PairState } {
+  const current = state ?? { failures: 0, notBefore: 0 };
+  if (now < current.notBefore) return { allowed: false, retryAfterS: Math.max(1, Math.ceil((current.notBefore - now) / 1000)), next: current };
+  const failures = current.failures + 1;
+  return { allowed: true, retryAfterS: 0, next: { failures, notBefore: now + signInDelayS(failures, free) * 1000 } };
+}
+
+const ATTEMPT = `
+local key, now, free, maxDelay, forget = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local failures = tonumber(redis.call('HGET', key, 'f') or '0')
+local notBefore = tonumber(redis.call('HGET', key, 'n') or '0')
+if now < notBefore then return {0, notBefore - now} end
+failures = failures + 1
+local delay = 0
+if failures >= free then delay = math.min(maxDelay, 2 ^ math.min(30, failures - free)) end
+redis.call('HSET', key, 'f', failures, 'n', now + delay * 1000)
+redis.call('PEXPIRE', key, forget)
+return {1, 0}
+`;
+
+function pairKey(email: string, address: string): string {
+  return `signin-pair:${email.trim().toLowerCase()}|${address}`;
+}
+
+/** One sign-in attempt of `email` from `address`: allowed, or refused with the seconds to wait. */
+export async function signInThrottle(email: string, address: string, free: number): Promise<LimitResult> {
+  const key = pairKey(email, address);
+  const now = Date.now();
+  if (env().REDIS_URL) {
+    try {
+      const [allowed, waitMs] = (await redis().eval(ATTEMPT, 1, redisKey(key), now, free, MAX_DELAY_S, FORGET_MS)) as [number, number];
+      return allowed === 1 ? { allowed: true, retryAfterS: 0 } : { allowed: false, retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)) };
+    } catch {
+      // Redis away: count in this process meanwhile.
+    }
+  }
+  const map = processSingleton("signin-pairs", () => new Map<string, PairState>());
+  const stored = map.get(key);
+  const r = signInAttempt(stored && now - stored.notBefore < FORGET_MS ? stored : undefined, now, free);
+  map.delete(key); // least recently used first
+  map.set(key, r.next);
+  if (map.size > MAX_KEYS) map.delete(map.keys().next().value!);
+  return { allowed: r.allowed, retryAfterS: r.retryAfterS };
+}
+
+/** The right password: the pair starts afresh. */
+export async function clearSignInFailures(email: string, address: string): Promise<void> {
+  const key = pairKey(email, address);
+  processSingleton("signin-pairs", () => new Map<string, PairState>()).delete(key);
+  if (env().REDIS_URL) await redis().del(redisKey(key)).catch(() => undefined);
+}

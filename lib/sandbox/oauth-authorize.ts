@@ -2,13 +2,15 @@
 // page, and redirects back with a sealed, single-use code (or the error).
 import { seal, unseal } from "@/lib/oauth/seal";
 import { callbackPath, oauthProvider } from "@/lib/oauth/providers";
-import { newSandboxOAuthAccountKey, recordSandboxAuthCode } from "@/lib/sandbox/accounts";
+import { sha256 } from "@/lib/crypto";
+import { OAUTH_ACCOUNT_PREFIX } from "@/lib/sandbox/accounts";
 import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/contract";
 import {
   CODE_TTL_MS,
   errorPage,
   esc,
   html,
+  overOAuthLimit,
   ownOrigins,
   readForm,
   redirect,
@@ -83,6 +85,12 @@ export async function authorize(provider: ConnectorType, req: Request): Promise<
     return consentPage(provider, `${url.pathname}`, request);
   }
   if (method !== "POST") return errorPage(provider, "Use GET to open this page.");
+  const wait = await overOAuthLimit(provider, "consent", req);
+  if (wait !== null) {
+    const page = html(429, "Too many requests", `<h1>Too many sign-in decisions</h1><p>Wait ${wait} s and start the sign-in again from the app.</p>`);
+    page.headers.set("retry-after", String(wait));
+    return page;
+  }
   // The consent form posts to itself: a decision sent from another site is not the user's.
   const origin = req.headers.get("origin");
   if (origin !== null && !ownOrigins(req).includes(origin)) return errorPage(provider, "This consent was not sent from this page.");
@@ -103,7 +111,10 @@ export async function authorize(provider: ConnectorType, req: Request): Promise<
   if (form!.get("decision") !== "allow") {
     return redirect(withParams(request.redirectUri, { error: "access_denied", error_description: provider === "gmail" ? undefined : "The user denied access", state: request.state }));
   }
-  const accountKey = newSandboxOAuthAccountKey();
+  // Nothing is written here (the caller is not authenticated): the account key comes from the
+  // consent itself, so however often one consent is replayed it names one account, and the
+  // token endpoint lets one code of that consent be exchanged, once (oauth-token.ts).
+  const accountKey = `${OAUTH_ACCOUNT_PREFIX}${sha256(`consent:${sealed}`).slice(0, 24)}`;
   const payload: CodePayload = {
     k: accountKey,
     c: request.clientId,
@@ -113,6 +124,5 @@ export async function authorize(provider: ConnectorType, req: Request): Promise<
     exp: Date.now() + CODE_TTL_MS,
   };
   const code = seal(`sandbox-oauth-code:${provider}`, payload);
-  await recordSandboxAuthCode(code, accountKey, provider, CODE_TTL_MS);
   return redirect(withParams(request.redirectUri, { code, state: request.state }));
 }

@@ -2,6 +2,8 @@
 // registered app and redirect URI, client authentication and each provider's token errors.
 import { timingSafeEqual } from "node:crypto";
 import { internalOrigin } from "@/lib/env";
+import { consume } from "@/lib/api/rate-limit";
+import { clientAddress } from "@/lib/http/client-address";
 import { callbackPath, oauthProvider } from "@/lib/oauth/providers";
 import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/contract";
 
@@ -169,4 +171,16 @@ export function githubAnswer(req: Request, body: Record<string, string>): Respon
     status: 200,
     headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", "cache-control": "no-store" },
   });
+}
+
+// ---------------------------------------------------------------- rate limits
+
+/** Per client address and provider, per minute: consent decisions and code exchanges. */
+export const OAUTH_LIMITS = { consent: 60, token: 120 } as const;
+
+/** Counts one call of `what` from the caller's address; the seconds to wait when over the limit, else null. */
+export async function overOAuthLimit(provider: ConnectorType, what: keyof typeof OAUTH_LIMITS, req: Request): Promise<number | null> {
+  const address = clientAddress(req.headers) ?? "unknown";
+  const r = await consume(`sandbox-oauth:${what}:${provider}:${address}`, OAUTH_LIMITS[what], 60_000);
+  return r.allowed ? null : r.retryAfterS;
 }

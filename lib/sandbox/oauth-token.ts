@@ -3,13 +3,17 @@
 import { unseal } from "@/lib/oauth/seal";
 import { oauthProvider } from "@/lib/oauth/providers";
 import { s256 } from "@/lib/oauth/state";
-import { issueSandboxCredentialsForAccount, redeemSandboxAuthCode, revokeSandboxAccount, sandboxTokenAccount } from "@/lib/sandbox/accounts";
+import { db } from "@/lib/db";
+import { sha256 } from "@/lib/crypto";
+import { issueSandboxCredentialsForAccount, revokeSandboxAccount, sandboxTokenAccount } from "@/lib/sandbox/accounts";
 import { boxTokenAnswer } from "@/lib/sandbox/box/token";
 import { BOT_USER_ID, TEAM_ID, TEAM_NAME } from "@/lib/sandbox/slack/data";
 import type { ConnectorType } from "@/lib/contract";
 import {
+  CODE_TTL_MS,
   clientFromRequest,
   githubAnswer,
+  overOAuthLimit,
   isRegisteredClient,
   json,
   readForm,
@@ -19,8 +23,33 @@ import {
   type TokenErrorKind,
 } from "./oauth-http";
 
+/**
+ * Spends the consent a code came from: "ok" the first time, "replayed" after that. One row per
+ * consent (its account key), written only here, after the client authenticated: a consent
+ * replayed at the authorize page mints codes that all name the same account, and only the
+ * first of them is ever exchanged.
+ */
+async function spendConsent(accountKey: string, provider: ConnectorType): Promise<"ok" | "replayed"> {
+  const tokenHash = sha256(`sandbox-consent:${accountKey}`);
+  if (await db().sandboxToken.findUnique({ where: { tokenHash }, select: { id: true } })) return "replayed";
+  try {
+    await db().sandboxToken.create({
+      data: { connectionId: accountKey, provider, kind: "code", tokenHash, expiresAt: new Date(Date.now() + CODE_TTL_MS), revokedAt: new Date() },
+    });
+    return "ok";
+  } catch (error) {
+    // Two exchanges at once: the unique hash lets one in.
+    if (await db().sandboxToken.findUnique({ where: { tokenHash }, select: { id: true } })) return "replayed";
+    throw error;
+  }
+}
+
 export async function token(provider: ConnectorType, req: Request, form: URLSearchParams): Promise<Response> {
   const fail = (kind: TokenErrorKind, description: string) => tokenError(provider, req, kind, description);
+  const wait = await overOAuthLimit(provider, "token", req);
+  if (wait !== null) {
+    return json(429, { error: "rate_limited", error_description: `Too many token requests; try again in ${wait} s.` }, { "retry-after": String(wait) });
+  }
   const client = clientFromRequest(req, form);
   if (!isRegisteredClient(provider, client)) {
     return fail("invalid_client", "The client_id and/or client_secret passed are incorrect.");
@@ -31,14 +60,13 @@ export async function token(provider: ConnectorType, req: Request, form: URLSear
   if (!code) return fail("invalid_request", "Missing required parameter: code");
   const payload = unseal<CodePayload>(`sandbox-oauth-code:${provider}`, code);
   if (!payload) return fail("invalid_grant", "The code passed is incorrect or expired.");
-  // Spent on the first attempt, whatever follows: a code is good for one try only.
-  const redeemed = await redeemSandboxAuthCode(code, provider);
-  if (redeemed.status === "replayed") {
+  if (payload.exp <= Date.now() || typeof payload.k !== "string") return fail("invalid_grant", "The code passed is incorrect or expired.");
+  // Spent on the first attempt, whatever follows: a code (and its consent) is good for one try only.
+  if ((await spendConsent(payload.k, provider)) === "replayed") {
     // Like Google: a code used twice may have leaked; revoke what its first use issued.
     await revokeSandboxAccount(payload.k);
     return fail("invalid_grant", "The code was already used.");
   }
-  if (redeemed.status !== "ok" || payload.exp <= Date.now()) return fail("invalid_grant", "The code passed is incorrect or expired.");
   if (!sameSecret(payload.c, client.id)) return fail("invalid_grant", "The code was issued to another client.");
   const redirectUri = form.get("redirect_uri");
   if (redirectUri !== payload.r) return fail("redirect_uri_mismatch", "The redirect_uri MUST match the one of the authorization request.");

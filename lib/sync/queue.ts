@@ -14,9 +14,12 @@ import { attemptRun, endRun } from "@/lib/sync/attempt";
 import { RedisSlots } from "@/lib/sync/slots";
 import { runner } from "@/lib/sync/runner";
 import { sweepStaleRuns } from "@/lib/sync/sweep";
+import { countByUser, fairShare, mayStart } from "@/lib/sync/fair-share";
 
 export const QUEUE_NAME = "sync-runs";
 const SWEEP_EVERY_MS = 15_000;
+/** A job whose user already has its share of runs on this worker waits this long (plus jitter) and goes back in line. */
+const DEFER_MS = 1000;
 
 interface RunJob {
   runId: string;
@@ -70,6 +73,8 @@ export class QueueWorker {
   private worker: Worker<RunJob> | undefined;
   private control: Redis | undefined;
   private controllers = new Map<string, AbortController>();
+  /** Run id -> its user, for the runs this worker executes (the fair share, lib/sync/fair-share.ts). */
+  private owners = new Map<string, string>();
   private slots = new RedisSlots(staleAfterMs());
   private sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -111,9 +116,21 @@ export class QueueWorker {
 
   private async process(job: Job<RunJob>, token?: string): Promise<void> {
     const { runId } = job.data;
+    // BullMQ hands out jobs first in, first out (per-group fairness is a Pro feature): a job whose
+    // user already has their share of this worker's slots (lib/sync/fair-share.ts) goes back in
+    // line, delayed, so the next job, most likely another user's, gets the slot. Nothing is
+    // claimed before this, so no epoch moves.
     const controller = new AbortController();
-    this.controllers.set(runId, controller);
     try {
+      const run = await db().syncRun.findUnique({ where: { id: runId }, select: { userId: true, finishedAt: true } });
+      if (!run || run.finishedAt) return;
+      if (!mayStart(run.userId, countByUser(this.owners.values()), this.owners.size, fairShare())) {
+        await job.moveToDelayed(Date.now() + DEFER_MS + Math.floor(Math.random() * DEFER_MS), token);
+        throw new DelayedError();
+      }
+      // Checked and taken with no await in between: two jobs of one user cannot both slip in.
+      this.owners.set(runId, run.userId);
+      this.controllers.set(runId, controller);
       const result = await attemptRun(runId, { workerId: this.workerId, slots: this.slots, stop: controller.signal, continuation: Boolean(job.data.continuation) });
       if (result.kind === "done") return;
       if (result.kind === "again") {
@@ -136,6 +153,7 @@ export class QueueWorker {
       await endRun(runId, "error", "The sync stopped on an unexpected problem; please try again.").catch(() => undefined);
     } finally {
       this.controllers.delete(runId);
+      this.owners.delete(runId);
     }
   }
 

@@ -10,6 +10,7 @@ import { SyncError } from "@/lib/sync/errors";
 import { attemptRun, endRun } from "@/lib/sync/attempt";
 import { sweepStaleRuns } from "@/lib/sync/sweep";
 import { MemorySlots } from "@/lib/sync/slots";
+import { countByUser, fairShare, pickNext, type WaitingRun } from "@/lib/sync/fair-share";
 
 export { endRun } from "@/lib/sync/attempt";
 
@@ -17,18 +18,40 @@ const SWEEP_EVERY_MS = 15_000;
 
 class InProcessRunner {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
-  private running = new Map<string, AbortController>();
-  /** Run id -> whether its next execution continues a slice. */
-  private waiting = new Map<string, boolean>();
+  private running = new Map<string, { controller: AbortController; userId: string }>();
+  /** Runs waiting for a slot; each says whether its next execution continues a slice. */
+  private waiting = new Map<string, WaitingRun & { continuation: boolean }>();
+  /** Runs whose owner is being looked up before they join `waiting`. */
+  private resolving = new Set<string>();
+  private arrivals = 0;
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private slots = new MemorySlots();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private shuttingDown = false;
 
   enqueue(runId: string, continuation = false): void {
-    if (this.shuttingDown || this.running.has(runId) || this.waiting.has(runId)) return;
-    this.waiting.set(runId, continuation);
-    setImmediate(() => this.drain());
+    if (this.shuttingDown || this.isHere(runId)) return;
+    // The fair picker needs the run's user: one indexed read before the run may wait.
+    this.resolving.add(runId);
+    db()
+      .syncRun.findUnique({ where: { id: runId }, select: { userId: true } })
+      .then(
+        (run) => {
+          this.resolving.delete(runId);
+          if (!run || this.shuttingDown || this.running.has(runId) || this.waiting.has(runId)) return;
+          this.waiting.set(runId, { runId, userId: run.userId, seq: (this.arrivals += 1), continuation });
+          this.drain();
+        },
+        (error: unknown) => {
+          this.resolving.delete(runId);
+          console.warn(`[runner] run ${runId}: could not read its owner (${(error as Error).message}); trying again in 2 s`);
+          this.later(runId, 2000, continuation);
+        },
+      );
+  }
+
+  private isHere(runId: string): boolean {
+    return this.running.has(runId) || this.waiting.has(runId) || this.resolving.has(runId);
   }
 
   isRunningHere(runId: string): boolean {
@@ -37,18 +60,21 @@ class InProcessRunner {
 
   /** Stops a run executing in this process; it ends as cancelled. */
   cancelHere(runId: string): boolean {
-    const controller = this.running.get(runId);
+    const controller = this.running.get(runId)?.controller;
     if (!controller) return false;
     controller.abort(new SyncError("cancelled", "Cancelled"));
     return true;
   }
 
+  /** Starts waiting runs while slots are free: round robin between users, each within its share. */
   private drain(): void {
-    const max = env().SYNC_WORKER_CONCURRENCY;
-    for (const [runId, continuation] of this.waiting) {
-      if (this.running.size >= max) break;
-      this.waiting.delete(runId);
-      void this.execute(runId, continuation);
+    const rules = fairShare();
+    for (;;) {
+      const byUser = countByUser([...this.running.values()].map((r) => r.userId));
+      const next = pickNext(this.waiting.values(), byUser, this.running.size, rules);
+      if (!next) break;
+      this.waiting.delete(next.runId);
+      void this.execute(next.runId, next.continuation, next.userId);
     }
   }
 
@@ -61,9 +87,9 @@ class InProcessRunner {
     this.timers.add(timer);
   }
 
-  private async execute(runId: string, continuation: boolean): Promise<void> {
+  private async execute(runId: string, continuation: boolean, userId: string): Promise<void> {
     const controller = new AbortController();
-    this.running.set(runId, controller);
+    this.running.set(runId, { controller, userId });
     try {
       const result = await attemptRun(runId, { workerId: this.workerId, slots: this.slots, stop: controller.signal, continuation });
       if (result.kind === "again") {
@@ -94,7 +120,7 @@ class InProcessRunner {
    * it is no longer here).
    */
   recover(atBoot = false): Promise<number> {
-    return sweepStaleRuns((id) => this.enqueue(id), { atBoot, skip: (id) => this.running.has(id) || this.waiting.has(id) });
+    return sweepStaleRuns((id) => this.enqueue(id), { atBoot, skip: (id) => this.isHere(id) });
   }
 
   start(): void {
@@ -115,7 +141,7 @@ class InProcessRunner {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.waiting.clear();
-    for (const controller of this.running.values()) controller.abort(new ShutdownSignal());
+    for (const { controller } of this.running.values()) controller.abort(new ShutdownSignal());
     const deadline = Date.now() + 5000;
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     // Hand the runs back: another process (or the next start) resumes them at once.

@@ -47,8 +47,13 @@ export class TestUser {
     private cookie: string,
   ) {}
 
-  static async signUp(baseUrl: string): Promise<TestUser> {
-    const email = `user-${randomUUID().slice(0, 8)}@example.test`;
+  /**
+   * Signs up a new user (signed in at once, as the app does) and, unless `verify: false`,
+   * confirms the address the way a person would: the verification email is read from the
+   * in-app outbox and its link opened. Sync emails only go to verified addresses.
+   */
+  static async signUp(baseUrl: string, opts: { verify?: boolean; email?: string } = {}): Promise<TestUser> {
+    const email = opts.email ?? `user-${randomUUID().slice(0, 8)}@example.test`;
     const res = await fetch(`${baseUrl}/api/auth/sign-up/email`, {
       method: "POST",
       headers: { "content-type": "application/json", origin: baseUrl },
@@ -59,7 +64,35 @@ export class TestUser {
       .getSetCookie()
       .map((c) => c.split(";")[0])
       .join("; ");
-    return new TestUser(baseUrl, email, cookie);
+    const user = new TestUser(baseUrl, email, cookie);
+    if (opts.verify !== false) await user.verifyEmail();
+    return user;
+  }
+
+  /** The verification link from the outbox (waits for the email: it is recorded just after sign-up). */
+  async verificationLink(timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const list = await this.json<{ notifications?: { id: string; kind: string }[] }>("/api/notifications");
+      const mail = list.body.notifications?.find((n) => n.kind === "verify_email");
+      if (mail) {
+        const detail = await this.json<{ notification?: { text?: string } }>(`/api/notifications/${mail.id}`);
+        const text = detail.body.notification?.text ?? "";
+        const link = /https?:\/\/\S*\/verify-email\?\S+/.exec(text)?.[0];
+        if (!link) throw new Error(`no verification link in: ${text}`);
+        return link;
+      }
+      if (Date.now() > deadline) throw new Error(`no verification email for ${this.email}: ${JSON.stringify(list.body)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Opens the verification link, as a click in the signed-in browser would. */
+  async verifyEmail(): Promise<void> {
+    const link = new URL(await this.verificationLink());
+    const res = await this.fetch(`${link.pathname}${link.search}`, { redirect: "manual" });
+    if (res.status !== 302 && res.status !== 200) throw new Error(`verification failed: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer().catch(() => undefined);
   }
 
   /** The same signed-in user talking to another instance of the app. */

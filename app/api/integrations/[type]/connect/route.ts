@@ -4,6 +4,7 @@ import { json } from "@/lib/api/errors";
 import { typeParams } from "@/lib/api/params";
 import { connectSandbox } from "@/lib/connections/service";
 import { connectWithToken } from "@/lib/connections/live";
+import { assertSandboxEnabled } from "@/lib/sandbox/enabled";
 
 // { "mode": "sandbox" } connects the built-in sandbox; { "mode": "token", "token": "…" } a token
 // the user pasted (GitHub, Slack, Box), checked with the provider before it is stored. OAuth
@@ -24,6 +25,7 @@ const body = z.discriminatedUnion(
 
 export const POST = withViewer(typeParams, async ({ req, viewer, params }) => {
   const input = await readJson(req, body);
+  if (input.mode === "sandbox") assertSandboxEnabled();
   const integration = input.mode === "sandbox" ? await connectSandbox(viewer, params.type) : await connectWithToken(viewer, params.type, input.token);
   return json({ success: true, integration });
 });
