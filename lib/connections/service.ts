@@ -7,10 +7,12 @@ import { encryptJson } from "@/lib/crypto";
 import { expireSandboxAccessTokens, issueSandboxCredentials } from "@/lib/sandbox/accounts";
 import { isAvailable, providerLabel } from "@/lib/connectors/registry";
 import { isLiveConfigured, notConfiguredHint } from "@/lib/oauth/providers";
+import { logger } from "@/lib/platform/logger";
 import type { Connection } from "@/lib/generated/prisma/client";
 import type { IntegrationSummary } from "@/lib/contract/api";
 import { CONNECTOR_TYPES, DEFAULT_SANDBOX_SCENARIO, type ConnectorType, type SandboxScenario } from "@/lib/contract";
 import { sandboxScenarioSchema } from "@/lib/sandbox/scenario";
+import { sandboxEnabled } from "@/lib/env";
 
 function summarize(type: ConnectorType, conn: Connection | undefined, itemCount: number): IntegrationSummary {
   const connected = !!conn && conn.status !== "disconnected";
@@ -26,9 +28,11 @@ function summarize(type: ConnectorType, conn: Connection | undefined, itemCount:
     last_sync_at: conn?.lastSyncAt?.toISOString() ?? null,
     last_sync_status: (conn?.lastSyncStatus as IntegrationSummary["last_sync_status"]) ?? null,
     active_sync_id: conn?.activeRunId ?? null,
+    // Only whether live connect works: what an operator must set to enable it is said in the
+    // start-up log (logOperatorHints) and the README, not on every user's card.
     live_available: isLiveConfigured(type),
-    not_configured_hint: notConfiguredHint(type),
     sync_available: isAvailable(type),
+    sandbox_available: sandboxEnabled(),
   };
 }
 
@@ -87,4 +91,15 @@ export async function setSandboxScenario(viewer: Viewer, type: ConnectorType, sc
   await db().connection.update({ where: { id: conn.id }, data: { sandboxScenario: JSON.stringify(parsed) } });
   if (parsed.fault === "expired_token") await expireSandboxAccessTokens(conn.id);
   return parsed;
+}
+
+/**
+ * For operators, once at start-up: which providers cannot be connected live yet and what to set
+ * ("Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET"). Users only see live_available: false.
+ */
+export function logOperatorHints(): void {
+  const missing = CONNECTOR_TYPES.filter((type) => isAvailable(type) && !isLiveConfigured(type));
+  for (const type of missing) {
+    logger.info(`[oauth] live connect of ${providerLabel(type)} is off: ${notConfiguredHint(type)} (README, "Connecting real accounts"); the sandbox works without it`);
+  }
 }

@@ -18,7 +18,10 @@ export interface DocumentInput {
 export interface ItemFailure {
   externalId: string;
   title?: string;
+  /** What happened and what to do, in a person's words (the failure list, the email). */
   reason: string;
+  /** The technical side (schema reason, status code): the server log and a "Details" disclosure. */
+  detail?: string;
 }
 
 /** A page of work: written in one go, then `checkpoint` is saved so a resumed run continues after it. */

@@ -21,8 +21,14 @@ export interface IntegrationSummary {
   last_sync_status: LastSyncStatus | null;
   active_sync_id: string | null; // a running sync of this connection
   live_available: boolean; // real OAuth configured: the provider's client id and secret are set
-  not_configured_hint: string | null; // "Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET" (null when live_available)
+  /**
+   * No longer sent: what an operator must set is in the start-up log and the README, not on
+   * every user's card. Kept optional only until the card stops reading it.
+   * @deprecated read live_available
+   */
+  not_configured_hint?: string | null;
   sync_available: boolean; // this version has a connector for it (false: "Coming soon", no Connect/Sync)
+  sandbox_available?: boolean; // this server serves the built-in sandbox (SANDBOX_ENABLED); false: no "Connect sandbox"
 }
 
 /** GET /api/integrations */
@@ -66,6 +72,10 @@ export interface HistoryRun {
   processed_items: number;
   failed_items: number;
   error_message: string | null;
+  /** The technical side of error_message (status code, attempts), for a "Details" disclosure. */
+  detail: string | null;
+  /** The run's last words, as the modal showed them: "Already up to date", "Synced 1,200 items.", "Cancelled". */
+  summary: string;
   notes: string[];
 }
 
@@ -87,7 +97,10 @@ export interface CancelSyncResponse {
 export interface FailureItem {
   external_id: string;
   title: string | null;
+  /** What happened to the item and what to do, in a person's words. */
   reason: string;
+  /** The technical side (schema reason, status code), for a "Details" disclosure; null when none. */
+  detail: string | null;
 }
 
 /** GET /api/sync-progress/{id}/failures: the first failed items, with the run's total. */
@@ -126,9 +139,11 @@ export interface DocumentsResponse {
 }
 
 // ---------------------------------------------------------------- notifications
-export type NotificationKindName = "sync_complete" | "sync_failed";
+/** Sync emails, and the account emails (address verification, a sign-up attempt with a taken address). */
+export type NotificationKindName = "sync_complete" | "sync_failed" | "verify_email" | "sign_up_attempt";
 export type NotificationStatusName = "pending" | "sent" | "failed" | "stored";
-export type NotifyOnName = "all" | "failures" | "never";
+/** changes: only when a sync brought something new or failed (the default); see lib/notify/outbox.ts. */
+export type NotifyOnName = "all" | "changes" | "failures" | "never";
 
 /** GET /api/notifications -> { success: true, notifications: NotificationSummary[] } */
 export interface NotificationSummary {

@@ -1,4 +1,5 @@
-// Why a run (or a provider request) failed: a small union with words a user can act on. Thrown
+// Why a run (or a provider request) failed: a small union with words a user can act on (the
+// message, in a person's words) and the technical detail apart from them. Thrown
 // by connectors and the engine alike; client code reads the kind. Client-safe.
 export type SyncErrorKind =
   | "auth" // the provider refused the credentials: reconnect
@@ -19,6 +20,8 @@ export class SyncError extends Error {
     readonly kind: SyncErrorKind,
     message: string,
     readonly status?: number,
+    /** The technical side (status code, attempts, the provider's words): logs and "Details", never the headline. */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = "SyncError";

@@ -25,6 +25,18 @@ export interface ProgressData {
   started_at: string;
   finished_at?: string;
   retry_at?: string;
+  /**
+   * Estimated seconds left (the measured item rate, the provider's quota and any rate-limit
+   * wait); absent until it can be honest: a known total, enough items and seconds measured.
+   */
+  eta_s?: number;
+  /**
+   * true while the provider has not said how many items there are: total_items is what was
+   * found so far and may still grow (show "counting…", not a final count or a percent).
+   */
+  counting?: boolean;
+  /** The technical side of error_message (status codes, attempts), for a "Details" disclosure. */
+  error_detail?: string;
 }
 
 export const EVENT_NAMES = ["started", "progress", "complete", "error", "cancelled"] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kindForStatus, parseNotes, wantsEmail } from "@/lib/notify/outbox";
+import { DEFAULT_NOTIFY_ON, kindForStatus, parseNotes, wantsEmail } from "@/lib/notify/outbox";
 import { messageIdFor } from "@/lib/notify/sender";
 
 describe("which runs send which email", () => {
@@ -17,7 +17,22 @@ describe("which runs send which email", () => {
     ["failures", "sync_failed", true],
     ["never", "sync_complete", false],
     ["never", "sync_failed", false],
+    ["changes", "sync_complete", true],
+    ["changes", "sync_failed", true],
   ] as const)("preference %s, %s -> %s", (pref, kind, wanted) => expect(wantsEmail(pref, kind)).toBe(wanted));
+
+  // A sync that found nothing new ("Already up to date").
+  it.each([
+    ["changes", "sync_complete", false],
+    ["changes", "sync_failed", true],
+    ["all", "sync_complete", true],
+    ["failures", "sync_complete", false],
+    ["never", "sync_failed", false],
+  ] as const)("nothing new: preference %s, %s -> %s", (pref, kind, wanted) => expect(wantsEmail(pref, kind, false)).toBe(wanted));
+
+  it("defaults to emails only when something changed or failed", () => {
+    expect(DEFAULT_NOTIFY_ON).toBe("changes");
+  });
 });
 
 describe("run notes", () => {

@@ -17,13 +17,18 @@ import {
   type RunEmailInput,
 } from "@/lib/notify/templates";
 import { logger } from "@/lib/platform/logger";
+import { hadChanges } from "@/lib/sync/run-words";
 
 export const NOTIFICATION_KINDS = ["sync_complete", "sync_failed"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-export const NOTIFY_ON = ["all", "failures", "never"] as const;
+/**
+ * all: every sync; changes: a sync that brought something (or failed), not "Already up to date"
+ * (the default: a re-sync with nothing new is not worth an email); failures; never.
+ */
+export const NOTIFY_ON = ["all", "changes", "failures", "never"] as const;
 export type NotifyOn = (typeof NOTIFY_ON)[number];
-export const DEFAULT_NOTIFY_ON: NotifyOn = "all";
+export const DEFAULT_NOTIFY_ON: NotifyOn = "changes";
 
 export const NOTIFICATION_STATUSES = ["pending", "sent", "failed", "stored"] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
@@ -35,9 +40,11 @@ export function kindForStatus(status: string): NotificationKind | null {
   return null;
 }
 
-export function wantsEmail(notifyOn: string, kind: NotificationKind): boolean {
+/** `changed`: the run handled something (lib/sync/run-words.ts hadChanges). */
+export function wantsEmail(notifyOn: string, kind: NotificationKind, changed = true): boolean {
   if (notifyOn === "never") return false;
   if (notifyOn === "failures") return kind === "sync_failed";
+  if (notifyOn === "changes") return kind === "sync_failed" || changed;
   return true;
 }
 
@@ -71,11 +78,14 @@ export async function enqueueRunNotification(tx: Prisma.TransactionClient, run: 
   });
   if (!row) return false;
   const setting = await tx.notificationSetting.findUnique({ where: { userId: row.userId }, select: { notifyOn: true } });
-  if (!wantsEmail(setting?.notifyOn ?? DEFAULT_NOTIFY_ON, kind)) return false;
+  if (!wantsEmail(setting?.notifyOn ?? DEFAULT_NOTIFY_ON, kind, hadChanges({ processed: row.processedItems, failed: row.failedItems }))) return false;
   const existing = await tx.notification.findUnique({ where: { runId_kind: { runId: row.id, kind } }, select: { id: true } });
   if (existing) return false;
-  const user = await tx.user.findUnique({ where: { id: row.userId }, select: { email: true } });
+  const user = await tx.user.findUnique({ where: { id: row.userId }, select: { email: true, emailVerified: true } });
   if (!user) return false;
+  // No mail to an address its owner has not confirmed (the verification email aside): it may
+  // not be theirs. The Notifications page says "verify your email to get sync emails".
+  if (!user.emailVerified) return false;
 
   const type = row.connectorType as ConnectorType;
   const input: RunEmailInput = {

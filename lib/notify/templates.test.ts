@@ -57,7 +57,8 @@ describe("completion email", () => {
     [{ processedItems: 1234, failedItems: 0 }, "GitHub sync complete — 1,234 items"],
     [{ processedItems: 1, failedItems: 0 }, "GitHub sync complete — 1 item"],
     [{ processedItems: 36, failedItems: 4 }, "GitHub sync complete — 36 items, 4 failed"],
-    [{ processedItems: 0, failedItems: 0, provider: "Slack" }, "Slack sync complete — 0 items"],
+    // Nothing new: the same words as the modal and the history, not "complete — 0 items".
+    [{ processedItems: 0, failedItems: 0, provider: "Slack" }, "Slack: already up to date"],
   ])("subject for %j is %j", (patch, subject) => {
     expect(renderSyncComplete(input(patch)).subject).toBe(subject);
   });
@@ -177,6 +178,10 @@ describe("failure email", () => {
     ["GitHub refused access (HTTP 403). Check the permissions and reconnect GitHub.", "reconnect", `${APP}/integrations`, "Reconnect GitHub"],
     ["GitHub's rate limit resets in 42 min, longer than a sync waits; try again later.", "wait", `${APP}/integrations?sync=github`, "Retry the sync"],
     ["GitHub kept failing (HTTP 502) after 2 attempts; try again later.", "retry", `${APP}/integrations?sync=github`, "Retry the sync"],
+    // The engine's words since issue 15 (lib/sync/errors.ts forPeople): the same advice.
+    ["GitHub no longer accepts 2nd Brain's access. Reconnect GitHub to keep syncing.", "reconnect", `${APP}/integrations`, "Reconnect GitHub"],
+    ["GitHub's rate limit resets in about 42 min, longer than a sync waits. Try again after that; the next sync continues where this one stopped.", "wait", `${APP}/integrations?sync=github`, "Retry the sync"],
+    ["GitHub is having trouble right now. Try the sync again later; it continues where it stopped.", "retry", `${APP}/integrations?sync=github`, "Retry the sync"],
     ["No progress for 4 s: GitHub stopped answering, so the sync was stopped. Try again later.", "retry", `${APP}/integrations?sync=github`, "Retry the sync"],
     ["The sync stopped on an unexpected problem; try again. If it keeps happening, reconnect GitHub.", "retry", `${APP}/integrations?sync=github`, "Retry the sync"],
   ])("%j -> %s advice", (message, kind, url, label) => {

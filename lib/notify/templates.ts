@@ -2,6 +2,7 @@
 // clients (nested tables, inline styles, system fonts, no images) and a plain-text part.
 // Every string that came from a provider or a run (titles, reasons, error texts, notes)
 // goes through escapeHtml: an item titled `<img src=x onerror=…>` shows as text.
+import { UP_TO_DATE, hadChanges } from "@/lib/sync/run-words";
 import { formatDuration } from "@/lib/contract";
 
 export interface FailedItem {
@@ -100,6 +101,8 @@ export function failureAdvice(errorMessage: string, provider: string, type: stri
 }
 
 export function completeSubject(input: Pick<RunEmailInput, "provider" | "processedItems" | "failedItems">): string {
+  // The same words as the modal and the history (lib/sync/run-words.ts).
+  if (!hadChanges({ processed: input.processedItems, failed: input.failedItems })) return clean(`${input.provider}: ${UP_TO_DATE.toLowerCase()}`, 200);
   const failed = input.failedItems > 0 ? `, ${formatCount(input.failedItems)} failed` : "";
   return clean(`${input.provider} sync complete — ${items(input.processedItems)}${failed}`, 200);
 }
@@ -219,10 +222,13 @@ export function renderSyncComplete(input: RunEmailInput): RenderedEmail {
   const shown = shownFailures(input);
   const notes = input.notes.map((n) => clean(n, 300));
 
-  const intro =
-    `Your ${escapeHtml(input.provider)} sync finished in ${escapeHtml(took)}: ` +
-    `${escapeHtml(items(input.processedItems))} synced` +
-    (input.failedItems ? `, ${escapeHtml(formatCount(input.failedItems))} could not be read.` : ".");
+  const changed = hadChanges({ processed: input.processedItems, failed: input.failedItems });
+  const intro = !changed
+    ? `Your ${escapeHtml(input.provider)} sync finished in ${escapeHtml(took)}: ${UP_TO_DATE.toLowerCase()}, nothing new since the last sync.`
+    : `Your ${escapeHtml(input.provider)} sync finished in ${escapeHtml(took)}: ` +
+      `${escapeHtml(items(input.processedItems))} synced` +
+      (input.failedItems ? `, ${escapeHtml(formatCount(input.failedItems))} could not be read.` : ".");
+  const heading = changed ? `${input.provider} sync complete` : `${input.provider}: ${UP_TO_DATE.toLowerCase()}`;
   const body =
     row(intro) +
     row(
@@ -240,13 +246,13 @@ export function renderSyncComplete(input: RunEmailInput): RenderedEmail {
     subject,
     preheader: `${items(input.processedItems)} synced from ${input.provider} in ${took}.`,
     accent: input.failedItems || notes.length ? "#f59e0b" : "#16a34a",
-    heading: `${input.provider} sync complete`,
+    heading,
     body,
     appUrl: input.appUrl,
   });
 
   const lines = [
-    `${input.provider} sync complete`,
+    heading,
     "",
     `Found:     ${formatCount(found)}`,
     `Processed: ${formatCount(input.processedItems)}`,

@@ -20,8 +20,8 @@ describe("percentOf", () => {
     [{ total_items: 200, processed_items: 50, failed_items: 0, status: "syncing" }, 25],
     [{ total_items: 200, processed_items: 49, failed_items: 1, status: "syncing" }, 25],
     [{ total_items: 3, processed_items: 1, failed_items: 0, status: "syncing" }, 33.3],
-    [{ total_items: 10, processed_items: 10, failed_items: 0, status: "syncing" }, 99.9],
-    [{ total_items: 10, processed_items: 12, failed_items: 0, status: "syncing" }, 99.9],
+    [{ total_items: 10, processed_items: 10, failed_items: 0, status: "syncing" }, 99],
+    [{ total_items: 10, processed_items: 12, failed_items: 0, status: "syncing" }, 99],
     [{ total_items: 0, processed_items: 0, failed_items: 0, status: "complete" }, 100],
   ] as const)("%o -> %d", (p, expected) => {
     expect(percentOf(p)).toBe(expected);

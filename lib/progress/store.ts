@@ -22,6 +22,9 @@ export function toProgressData(run: SyncRun): ProgressData {
   if (run.errorMessage) p.error_message = run.errorMessage;
   if (run.finishedAt) p.finished_at = run.finishedAt.toISOString();
   if (run.retryAt) p.retry_at = run.retryAt.toISOString();
+  if (run.errorDetail) p.error_detail = run.errorDetail;
+  if (run.etaS !== null && run.etaS !== undefined && !isTerminal(run.status)) p.eta_s = run.etaS;
+  if (run.counting && !isTerminal(run.status)) p.counting = true;
   return p;
 }
 
@@ -34,6 +37,9 @@ function runColumns(p: ProgressData) {
     failedItems: p.failed_items,
     currentItem: p.current_item ?? null,
     errorMessage: p.error_message ?? null,
+    errorDetail: p.error_detail ?? null,
+    etaS: p.eta_s ?? null,
+    counting: p.counting === true,
     percentComplete: p.percent_complete,
     finishedAt: p.finished_at ? new Date(p.finished_at) : null,
     retryAt: p.retry_at ? new Date(p.retry_at) : null,

@@ -1,6 +1,7 @@
 // Holds one run's live progress in memory and turns changes into events per the stream
 // contract: stage/status changes and milestones at once, everything else coalesced.
-import { COALESCE_MS, hasChanged, mustEmitNow, percentOf } from "@/lib/progress/rules";
+import { COALESCE_MS, hasChanged, mustEmitNow, withTruthfulCounts } from "@/lib/progress/rules";
+import type { EtaEstimator } from "@/lib/progress/eta";
 import { isTerminal, type ProgressData, type SyncEventName, type TerminalStatus } from "@/lib/contract";
 
 export type EventSink = (seq: number, name: SyncEventName, data: ProgressData) => Promise<void>;
@@ -10,6 +11,8 @@ export interface TrackerOptions {
   now?: () => number;
   /** Waits before each retry of an event write that failed (a database blip); [] = no retry. */
   retryDelaysMs?: readonly number[];
+  /** Fills `eta_s` on every state while the run goes on (absent: no estimate). */
+  eta?: EtaEstimator;
 }
 
 const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
@@ -25,6 +28,7 @@ export class ProgressTracker {
   private readonly coalesceMs: number;
   private readonly now: () => number;
   private readonly retryDelaysMs: readonly number[];
+  private readonly eta: EtaEstimator | undefined;
 
   constructor(
     initial: ProgressData,
@@ -32,12 +36,13 @@ export class ProgressTracker {
     private readonly sink: EventSink,
     opts: TrackerOptions = {},
   ) {
-    this.state = { ...initial };
-    this.lastEmitted = { ...initial };
+    this.state = withTruthfulCounts(initial);
+    this.lastEmitted = { ...this.state };
     this.seq = lastSeq;
     this.coalesceMs = opts.coalesceMs ?? COALESCE_MS;
     this.now = opts.now ?? Date.now;
     this.retryDelaysMs = opts.retryDelaysMs ?? RETRY_DELAYS_MS;
+    this.eta = opts.eta;
   }
 
   get snapshot(): ProgressData {
@@ -50,11 +55,12 @@ export class ProgressTracker {
 
   update(patch: Partial<Omit<ProgressData, "sync_id" | "connector_type" | "started_at">>): void {
     if (this.finished) return;
-    const next: ProgressData = { ...this.state, ...patch };
+    let next: ProgressData = { ...this.state, ...patch };
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) delete next[key as keyof ProgressData];
     }
-    next.percent_complete = percentOf(next);
+    next = withTruthfulCounts(next);
+    this.estimate(next);
     this.state = next;
     if (mustEmitNow(this.lastEmitted, next)) this.emit("progress");
     else if (hasChanged(this.lastEmitted, next)) this.schedule();
@@ -71,10 +77,11 @@ export class ProgressTracker {
   /** Ends the run with its terminal event; nothing is emitted after it. */
   finish(status: TerminalStatus, patch: Partial<ProgressData> = {}): Promise<void> {
     if (this.finished) return this.flush();
-    const next: ProgressData = { ...this.state, ...patch, status, finished_at: new Date(this.now()).toISOString() };
+    const next = withTruthfulCounts({ ...this.state, ...patch, status, finished_at: new Date(this.now()).toISOString() });
     delete next.retry_at;
+    delete next.eta_s;
+    delete next.counting;
     if (status === "complete") delete next.current_item;
-    next.percent_complete = percentOf(next);
     this.state = next;
     this.emit(status);
     return this.flush();
@@ -85,7 +92,8 @@ export class ProgressTracker {
     this.clearTimer();
     this.seq += 1;
     const seq = this.seq;
-    const data = { ...this.state };
+    // Clamped again here, the one place events are built: no event can break the contract.
+    const data = withTruthfulCounts(this.state);
     this.lastEmitted = data;
     this.lastEmitAt = this.now();
     this.writes = this.writes
@@ -121,6 +129,23 @@ export class ProgressTracker {
     if (!this.finished && this.timer && hasChanged(this.lastEmitted, this.state)) this.emit("progress");
     await this.writes;
     if (this.writeError) throw this.writeError;
+  }
+
+  /** eta_s of `next` from the estimator (an estimate never forces an event by itself). */
+  private estimate(next: ProgressData): void {
+    if (!this.eta) return;
+    const now = this.now();
+    const done = next.processed_items + next.failed_items;
+    this.eta.observe(now, done);
+    const eta = this.eta.estimate({
+      now,
+      total: next.total_items,
+      done,
+      counting: next.counting === true,
+      retryAtMs: next.retry_at ? Date.parse(next.retry_at) : undefined,
+    });
+    if (eta === undefined) delete next.eta_s;
+    else next.eta_s = eta;
   }
 
   dispose(): void {

@@ -5,10 +5,13 @@ import { executionShape, runsInWeb } from "@/lib/env";
 import { runner } from "@/lib/sync/runner";
 import { queueWorker } from "@/lib/sync/queue";
 import { startMailer, stopMailer } from "@/lib/notify/sender";
+import { logOperatorHints } from "@/lib/connections/service";
 
 export function boot(): void {
   // First: a half-set SMTP configuration stops the start-up with the variables' names.
   startMailer();
+  // What an operator may still set up (OAuth apps) goes to this log, not to users' screens.
+  logOperatorHints();
   // Serverless: nothing of ours runs between requests (no runner, no sweep timers); runs
   // advance in invocations (lib/sync/serverless.ts) and the platform stops instances itself.
   if (executionShape() === "serverless") return;

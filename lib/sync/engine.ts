@@ -25,6 +25,11 @@ import { writePage, type Checkpoint } from "@/lib/sync/page-writer";
 import { RunGuards, untilAborted } from "@/lib/sync/run-guards";
 import { createTokenRefresher } from "@/lib/sync/token-refresh";
 import { settleStoppedRun, type RunOutcome } from "@/lib/sync/run-outcome";
+import { EtaEstimator } from "@/lib/progress/eta";
+import { tallyQuota } from "@/lib/sync/eta-quota";
+import { isStaleCheckpoint } from "@/lib/connectors/kit/stale-checkpoint";
+import { completionWords, rateLimitedStage, STALE_CHECKPOINT_STAGE } from "@/lib/sync/run-words";
+import { logger } from "@/lib/platform/logger";
 
 export { ShutdownSignal, SliceEndSignal, limitsFromEnv, staleAfterMs, type RunLimits } from "@/lib/sync/limits";
 export { isTransientDbError } from "@/lib/sync/db-retry";
@@ -32,6 +37,12 @@ export type { RunOutcome } from "@/lib/sync/run-outcome";
 
 function formatCount(n: number, one: string, many: string): string {
   return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}
+
+function parseCheckpoint(raw: string | null): Checkpoint | null {
+  if (!raw) return null;
+  const cp = JSON.parse(raw) as Checkpoint;
+  return { ...cp, carried: typeof cp.carried === "number" && cp.carried > 0 ? cp.carried : 0 };
 }
 
 /**
@@ -75,10 +86,17 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     return error;
   };
   const sink = runEventSink(fence);
-  const tracker = new ProgressTracker(toProgressData(run), run.lastSeq, (seq, name, data) =>
-    sink(seq, name, data).catch((error: unknown) => {
-      throw lost(error);
-    }),
+  const connector = opts.connector ?? getConnector(type);
+  // Pacing per provider account, tallied for this run: the quota's part of the time left.
+  const quota = connector?.quota ? tallyQuota(connector.quota, pacerFor(`${type}:${conn.id}`, connector.quota)) : undefined;
+  const tracker = new ProgressTracker(
+    toProgressData(run),
+    run.lastSeq,
+    (seq, name, data) =>
+      sink(seq, name, data).catch((error: unknown) => {
+        throw lost(error);
+      }),
+    { eta: new EtaEstimator(quota?.bound) },
   );
 
   // Every request in flight listens on it (Gmail: up to 40 at once); not a leak.
@@ -104,8 +122,8 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
         guards.waiting(until.getTime());
         const s = tracker.snapshot;
         if (s.status !== "rate_limited") statusBeforeWait = { status: s.status, stage: s.stage };
-        const secs = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
-        tracker.update({ status: "rate_limited", stage: `Rate limited by ${provider}, resuming in ${secs} s`, retry_at: until.toISOString() });
+        // No seconds in the words: retry_at is the one source of every countdown.
+        tracker.update({ status: "rate_limited", stage: rateLimitedStage(provider), retry_at: until.toISOString() });
       },
       onResume: () => {
         guards.waiting(0);
@@ -116,23 +134,26 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
 
   try {
     if (run.cancelRequestedAt) throw new SyncError("cancelled", "Cancelled");
-    const connector = opts.connector ?? getConnector(type);
     if (!connector) throw new SyncError("internal", `${provider} sync is not available in this version yet.`);
 
-    const saved = run.checkpoint ? (JSON.parse(run.checkpoint) as Checkpoint) : null;
+    // The checkpoint's counters are this run's own (a new run continuing an earlier one's
+    // checkpoint starts at 0: lib/sync/service.ts); `carried` is what earlier runs handled.
+    let saved = parseCheckpoint(run.checkpoint);
     if (saved && opts.continuation) {
       tracker.update({ processed_items: saved.processed, failed_items: saved.failed, total_items: Math.max(saved.total, tracker.snapshot.total_items) });
     } else if (saved) {
+      const resuming = opts.resumed || run.resumeCount > 0 || saved.processed + saved.failed > 0;
       tracker.update({
         processed_items: saved.processed,
         failed_items: saved.failed,
         total_items: saved.total,
-        stage:
-          opts.resumed || run.resumeCount > 0
-            ? `Resuming after an interruption (${formatCount(saved.processed, "item", "items")} already synced)…`
-            : `Continuing where the last sync stopped (${formatCount(saved.processed, "item", "items")} already synced)…`,
+        stage: resuming
+          ? `Resuming after an interruption (${formatCount(saved.processed, "item", "items")} already synced)…`
+          : `Continuing where the last sync stopped (${formatCount(saved.carried ?? 0, "item", "items")} already synced)…`,
       });
     }
+    /** Items earlier runs handled from this run's listing: the connector's totals include them. */
+    let carried = saved?.carried ?? 0;
     const credentials = decryptJson<ConnectorCredentials>(conn.credentials);
     const endpoints = providerEndpoints(type, conn.mode);
     const notes: string[] = run.notes ? (JSON.parse(run.notes) as string[]) : [];
@@ -143,7 +164,9 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       },
       total: (n: number) => {
         touch();
-        tracker.update({ total_items: Math.max(n, tracker.snapshot.processed_items + tracker.snapshot.failed_items) });
+        // The connector counts the whole listing; this run's own share excludes what earlier
+        // runs handled. Never below what this run has handled (the tracker clamps too).
+        tracker.update({ total_items: Math.max(0, n - carried), counting: undefined });
       },
       phase: (status: "syncing" | "parsing") => {
         touch();
@@ -160,7 +183,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       baseUrl: endpoints.apiBaseUrl,
       credentials,
       cursor: conn.cursor ? (JSON.parse(conn.cursor) as unknown) : null,
-      checkpoint: saved?.position ?? null,
+      checkpoint: (saved?.position ?? null) as unknown,
       progress,
       limits: limitsForConnector(),
     };
@@ -177,7 +200,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       signal: controller.signal,
       lost,
     });
-    if (connector.quota) pacer = pacerFor(`${type}:${conn.id}`, connector.quota);
+    pacer = quota?.pacer;
 
     // Connect, bounded by the connect timeout (strong references only: see node-fetch.ts).
     if (!opts.continuation) tracker.update({ status: "connecting", stage: `Connecting to ${provider}…` });
@@ -200,19 +223,34 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     }
     touch();
 
-    if (!opts.continuation || tracker.snapshot.status === "queued") tracker.update({ status: "syncing", stage: `Syncing ${provider}…` });
+    if (!opts.continuation || tracker.snapshot.status === "queued") {
+      // Until the connector says how many items there are, found is what was handled so far.
+      tracker.update({ status: "syncing", stage: `Syncing ${provider}…`, ...(tracker.snapshot.total_items > 0 && saved ? {} : { counting: true }) });
+    }
     const ctx: SyncContext = { ...baseCtx, signal: controller.signal, fetch: fetchFor(controller.signal) };
     const retry = <T>(work: () => Promise<T>) => withDbRetry(work, controller.signal, () => guards.dbWait());
-    const iterator = connector.sync(ctx);
+    let iterator = connector.sync(ctx);
     let result: IteratorResult<SyncPage, { cursor: unknown }>;
     for (;;) {
       // Raced against the run's signal: a connector stuck on something that ignores the
       // abort cannot hold the run (the stall watchdog's verdict always lands).
-      result = await untilAborted(iterator.next(), controller.signal);
+      try {
+        result = await untilAborted(iterator.next(), controller.signal);
+      } catch (error) {
+        if (!isStaleCheckpoint(error) || !saved) throw error;
+        // The provider's data changed since the checkpoint was written: list everything
+        // again (documents are upserts, nothing is stored twice), and say so.
+        logger.child({ run_id: runId }).warn(`[sync] run ${runId}: ${error.message}; listing again from the start`);
+        saved = null;
+        carried = 0;
+        tracker.update({ stage: STALE_CHECKPOINT_STAGE, counting: true, total_items: tracker.snapshot.processed_items + tracker.snapshot.failed_items });
+        iterator = connector.sync({ ...ctx, checkpoint: null });
+        continue;
+      }
       if (controller.signal.aborted) throw controller.signal.reason;
       if (result.done) break;
       const page = result.value;
-      await retry(() => writePage(fence, conn, page, tracker)).catch((error: unknown) => {
+      await retry(() => writePage(fence, conn, page, tracker, carried)).catch((error: unknown) => {
         throw lost(error);
       });
       touch();
@@ -248,12 +286,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       }),
     ).catch((error: unknown) => Promise.reject(lost(error)));
     const s = tracker.snapshot;
-    const failedNote = s.failed_items ? `, ${formatCount(s.failed_items, "item", "items")} failed` : "";
-    const cappedNote = notes.length ? ` — ${notes.join("; ")}` : "";
-    await tracker.finish("complete", {
-      total_items: Math.max(s.total_items, s.processed_items + s.failed_items),
-      stage: `Synced ${formatCount(s.processed_items, "item", "items")}${failedNote}${cappedNote}`,
-    });
+    await tracker.finish("complete", { stage: completionWords({ provider, processed: s.processed_items, failed: s.failed_items, found: s.total_items, notes }) });
     return "finished";
   } catch (thrown) {
     const reason = controller.signal.aborted ? controller.signal.reason : thrown;

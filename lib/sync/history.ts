@@ -32,6 +32,8 @@ export async function listHistory(viewer: Viewer, type: ConnectorType, limit: nu
       processedItems: true,
       failedItems: true,
       errorMessage: true,
+      errorDetail: true,
+      stage: true,
       notes: true,
     },
   });
@@ -45,6 +47,8 @@ export async function listHistory(viewer: Viewer, type: ConnectorType, limit: nu
     processed_items: r.processedItems,
     failed_items: r.failedItems,
     error_message: r.errorMessage,
+    detail: r.errorDetail,
+    summary: r.stage,
     notes: parseNotes(r.notes),
   }));
 }

@@ -25,6 +25,12 @@ export class TokenBucket {
     this.last = t;
   }
 
+  /** Units there now. */
+  available(): number {
+    this.refill();
+    return this.tokens;
+  }
+
   /** How long until `cost` units are there (0: now). */
   waitMs(cost: number): number {
     this.refill();
@@ -188,6 +194,15 @@ export class SlidingWindow {
 export interface Pacer {
   /** Waits for a slot and the request's units; returns the slot's release. */
   acquire(url: URL, method: string, signal: AbortSignal): Promise<() => void>;
+  /** What the quota allows right now without waiting (for the time-left estimate). */
+  headroom?(): Headroom;
+}
+
+export interface Headroom {
+  /** Units in the token bucket now (absent: no bucket). */
+  bucketTokens?: number;
+  /** Per sliding window: how many more requests it takes now. */
+  windows: Map<string, number>;
 }
 
 interface PacerState {
@@ -230,6 +245,11 @@ function pacerOf(state: PacerState): Pacer {
         throw error;
       }
       return releaseAll;
+    },
+    headroom() {
+      const free = new Map<string, number>();
+      for (const [key, w] of windows) free.set(key, Math.max(0, w.limit - w.used));
+      return { ...(bucket ? { bucketTokens: bucket.available() } : {}), windows: free };
     },
   };
 }

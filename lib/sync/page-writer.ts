@@ -7,12 +7,17 @@ import type { DocumentInput, SyncPage } from "@/lib/connectors/types";
 import { holdFence, type Fence } from "@/lib/progress/fence";
 import type { ProgressTracker } from "@/lib/progress/tracker";
 
-/** Saved on the run after every page: where to resume and the counters at that point. */
+/**
+ * Saved on the run after every page: where to resume and the run's own counters at that point.
+ * `carried`: items earlier runs handled before this run continued their checkpoint (they are in
+ * the connector's listing but not in this run's counts).
+ */
 export interface Checkpoint {
   position: unknown;
   processed: number;
   failed: number;
   total: number;
+  carried?: number;
 }
 
 function contentHash(doc: DocumentInput): string {
@@ -26,6 +31,7 @@ export async function writePage(
   conn: { id: string; userId: string; workspaceId: string },
   page: SyncPage,
   tracker: ProgressTracker,
+  carried = 0,
 ): Promise<void> {
   const before = tracker.snapshot;
   const checkpoint: Checkpoint = {
@@ -34,6 +40,7 @@ export async function writePage(
     failed: before.failed_items + page.failures.length,
     // The total as reported so far (0 = still unknown: a resumed run shows it as unknown too).
     total: before.total_items,
+    ...(carried > 0 ? { carried } : {}),
   };
   const { runId } = fence;
   const now = new Date();
@@ -87,7 +94,7 @@ export async function writePage(
     if (fresh.length) await tx.document.createMany({ data: fresh });
     if (page.failures.length) {
       await tx.syncItemFailure.createMany({
-        data: page.failures.map((f) => ({ runId, userId: conn.userId, externalId: f.externalId, title: f.title ?? null, reason: f.reason })),
+        data: page.failures.map((f) => ({ runId, userId: conn.userId, externalId: f.externalId, title: f.title ?? null, reason: f.reason, detail: f.detail ?? null })),
       });
     }
   });

@@ -118,10 +118,12 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
       if (wait !== undefined) {
         waits += 1;
         if (wait > opts.maxRateLimitWaitMs || waits > MAX_RATE_LIMIT_WAITS) {
+          const minutes = Math.ceil(wait / 60_000);
           throw new SyncError(
             "rate_limit",
-            `${opts.provider}'s rate limit resets in ${Math.ceil(wait / 60_000)} min, longer than a sync waits; try again later.`,
+            `${opts.provider}'s rate limit resets in about ${minutes} min, longer than a sync waits. Try again after that; the next sync continues where this one stopped.`,
             res.status,
+            `HTTP ${res.status}, asked to wait ${Math.ceil(wait / 1000)} s (the most a sync waits: ${Math.round(opts.maxRateLimitWaitMs / 1000)} s)${waits > MAX_RATE_LIMIT_WAITS ? `, ${waits} waits in a row` : ""}`,
           );
         }
         opts.onWait?.(new Date(now() + wait));

@@ -9,6 +9,7 @@ import type { ProgressTracker } from "@/lib/progress/tracker";
 import { isTransientDbError } from "@/lib/sync/db-retry";
 import { describeError } from "@/lib/sync/errors";
 import { ShutdownSignal, SliceEndSignal } from "@/lib/sync/limits";
+import { logger } from "@/lib/platform/logger";
 
 /**
  * finished: the run reached a terminal state (or was already in one). stopped: the process is
@@ -77,5 +78,8 @@ export async function settleStoppedRun({ reason, thrown, fence, connectionId, pr
     if (!marked) return "lost";
   }
   if (error.kind === "internal") console.error(`[sync] run ${fence.runId} failed unexpectedly:`, thrown);
-  return (await finishOrLost(tracker.finish("error", { stage: "Sync failed", error_message: error.message }))) ? "finished" : "lost";
+  // The technical side goes to the server log and error_detail; the user reads error_message.
+  else logger.child({ run_id: fence.runId }).warn(`[sync] run ${fence.runId} failed (${error.kind}): ${error.message}${error.detail ? ` — ${error.detail}` : ""}`);
+  const patch = { stage: "Sync failed", error_message: error.message, ...(error.detail ? { error_detail: error.detail } : {}) };
+  return (await finishOrLost(tracker.finish("error", patch))) ? "finished" : "lost";
 }

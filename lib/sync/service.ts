@@ -12,7 +12,9 @@ import { staleAfterMs } from "@/lib/sync/engine";
 import { dispatchRun, requestCancel } from "@/lib/sync/queue";
 import { isAvailable, providerLabel } from "@/lib/connectors/registry";
 import { isTerminal, type ConnectorType, type ProgressData } from "@/lib/sync/types";
+import type { FailureItem } from "@/lib/contract/api";
 import { logger } from "@/lib/platform/logger";
+import type { Checkpoint } from "@/lib/sync/page-writer";
 
 export interface StartResult {
   syncId: string;
@@ -44,7 +46,7 @@ export async function startOrAttach(viewer: Viewer, type: ConnectorType): Promis
         orderBy: { createdAt: "desc" },
         select: { status: true, checkpoint: true },
       });
-      const carried = previous && previous.status !== "complete" && previous.checkpoint ? previous.checkpoint : null;
+      const carried = previous && previous.status !== "complete" && previous.checkpoint ? carryCheckpoint(previous.checkpoint) : null;
       const run = await tx.syncRun.create({
         data: {
           id: syncId,
@@ -79,6 +81,24 @@ export async function startOrAttach(viewer: Viewer, type: ConnectorType): Promis
     await db().connection.updateMany({ where: { id: conn.id, activeRunId: activeId }, data: { activeRunId: null } });
   }
   throw new ApiError(409, `Another ${label} sync is starting; try again in a moment.`);
+}
+
+/**
+ * The checkpoint a new run takes over from an unfinished one: the position to continue from,
+ * but counters of its own (0): the new run's numbers are never the previous run's. What the
+ * earlier runs handled is kept as `carried`, so the connector's totals (which cover the whole
+ * listing) can be read as this run's share.
+ */
+export function carryCheckpoint(raw: string): string | null {
+  let cp: Checkpoint;
+  try {
+    cp = JSON.parse(raw) as Checkpoint;
+  } catch {
+    return null;
+  }
+  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : 0);
+  const next: Checkpoint = { position: cp.position, processed: 0, failed: 0, total: 0, carried: n(cp.carried) + n(cp.processed) + n(cp.failed) };
+  return JSON.stringify(next);
 }
 
 /**
@@ -128,11 +148,7 @@ export async function cancelSync(viewer: Viewer, syncId: string): Promise<Progre
   return toProgressData(await db().syncRun.findUniqueOrThrow({ where: { id: run.id } }));
 }
 
-export interface FailureItem {
-  external_id: string;
-  title: string | null;
-  reason: string;
-}
+export type { FailureItem } from "@/lib/contract/api";
 
 export async function listFailures(viewer: Viewer, syncId: string, limit = 20): Promise<{ total: number; failures: FailureItem[] }> {
   const run = await findOwnRun(viewer, syncId);
@@ -140,5 +156,5 @@ export async function listFailures(viewer: Viewer, syncId: string, limit = 20): 
     db().syncItemFailure.count({ where: { runId: run.id } }),
     db().syncItemFailure.findMany({ where: { runId: run.id }, orderBy: { createdAt: "asc" }, take: limit }),
   ]);
-  return { total, failures: rows.map((r) => ({ external_id: r.externalId, title: r.title, reason: r.reason })) };
+  return { total, failures: rows.map((r) => ({ external_id: r.externalId, title: r.title, reason: r.reason, detail: r.detail })) };
 }

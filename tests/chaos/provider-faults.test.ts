@@ -86,7 +86,7 @@ describe("a provider that misbehaves", () => {
     const { user, syncId, follower } = await newUser("github", { items: 100, latency_ms: 0, fault: "hang" });
     const { end } = await finish(user, syncId, follower);
     expect(end.status).toBe("error");
-    expect(end.error_message).toMatch(/took longer than 3 s|did not answer within 3 s|No progress for 4 s/);
+    expect(end.error_message).toMatch(/took longer than 3 s|did not answer in time|No progress for 4 s/);
     expect(Date.now() - started).toBeLessThan((CONNECT_TIMEOUT_S + 8) * 1000);
     await assertDocumentsMatchCheckpoint(app.databaseUrl, syncId, await connectionIdOf(app.databaseUrl, user.email, "github"));
   });
@@ -98,7 +98,7 @@ describe("a provider that misbehaves", () => {
     expect(put.status).toBe(200);
     const { end } = await finish(user, syncId, follower);
     expect(end.status).toBe("error");
-    expect(end.error_message).toMatch(/did not answer within 3 s|No progress for 4 s/);
+    expect(end.error_message).toMatch(/did not answer in time|No progress for 4 s/);
     const kept = await assertDocumentsMatchCheckpoint(app.databaseUrl, syncId, await connectionIdOf(app.databaseUrl, user.email, "github"));
     expect(kept).toBeGreaterThanOrEqual(50);
     expect(kept).toBeLessThan(600);
@@ -157,7 +157,9 @@ describe("a provider that misbehaves", () => {
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(RATE_LIMIT_S * 1000);
     const waits = seen.events.filter((e) => e.data.status === "rate_limited");
     expect(waits.length).toBeGreaterThan(0);
-    expect(waits[0]!.data.stage).toMatch(/Rate limited by Gmail, resuming in \d+ s/);
+    // The countdown comes from retry_at alone; the words carry no seconds figure (issue 15).
+    expect(waits[0]!.data.stage).toMatch(/^Rate limited by Gmail; the sync resumes by itself/);
+    expect(waits[0]!.data.retry_at).toBeDefined();
     expect(waits[0]!.data.retry_at).toBeDefined();
     expect(await documentCounts(app.databaseUrl, await connectionIdOf(app.databaseUrl, email, "gmail"))).toEqual({ rows: 200, distinct: 200 });
     report("Provider answering 429", [

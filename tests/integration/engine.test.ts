@@ -115,7 +115,8 @@ describe("engine bounds", () => {
   it("per-request timeout aborts each attempt", async () => {
     const { row, elapsed, dropped } = await run(hangsWhileSyncing, { requestTimeoutMs: 300, maxAttempts: 2 });
     expect(row.status).toBe("error");
-    expect(row.errorMessage).toBe("GitHub did not answer within 0.3 s, 2 attempts.");
+    expect(row.errorMessage).toBe("GitHub did not answer in time. Try the sync again in a few minutes; it continues where it stopped.");
+    expect(row.errorDetail).toBe("GitHub did not answer within 0.3 s, 2 attempts.");
     expect(elapsed).toBeLessThan(3000);
     expect(dropped).toBe(2);
   });

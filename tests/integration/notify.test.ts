@@ -150,8 +150,9 @@ class MailServer {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Sync emails to `email` (not the address's verification email, which sign-up sends first). */
   to(email: string): Received[] {
-    return this.received.filter((m) => m.to.includes(email));
+    return this.received.filter((m) => m.to.includes(email) && !m.messageId.includes(".verify_email@"));
   }
 }
 
@@ -167,10 +168,11 @@ async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 2
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The user's sync emails (their address's verification email, from sign-up, left out). */
 async function listOf(user: TestUser): Promise<NotificationSummary[]> {
   const r = await user.json<{ success: boolean; notifications: NotificationSummary[] }>("/api/notifications");
   expect(r.status).toBe(200);
-  return r.body.notifications;
+  return r.body.notifications.filter((n) => n.kind !== "verify_email");
 }
 
 async function notificationFor(user: TestUser, syncId: string): Promise<NotificationSummary | undefined> {
@@ -303,8 +305,9 @@ describe("email over SMTP (STARTTLS + AUTH)", () => {
   });
 
   it.each([
-    ["expired_token", /rejected the saved credentials/, /Reconnect GitHub on the Integrations page/, "Reconnect GitHub", "/integrations"],
-    ["server_error", /kept failing \(HTTP 502\)/, /This is usually temporary\. Try the sync again/, "Retry the sync", "/integrations?sync=github"],
+    // What went wrong, in a person's words (the status code stays in the run's error_detail).
+    ["expired_token", /GitHub no longer accepts 2nd Brain's access\. Reconnect GitHub/, /Reconnect GitHub on the Integrations page/, "Reconnect GitHub", "/integrations"],
+    ["server_error", /GitHub is having trouble right now/, /This is usually temporary\. Try the sync again/, "Retry the sync", "/integrations?sync=github"],
   ])("a %s sync sends one failure email with advice and the right link", async (fault, what, advice, action, link) => {
     const u = await TestUser.signUp(app.baseUrl);
     await u.connectSandbox("github", { items: 30, latency_ms: 0, fault });
@@ -328,7 +331,8 @@ describe("email over SMTP (STARTTLS + AUTH)", () => {
 
   it("sends nothing on success when the user chose failures only, and still sends the failure", async () => {
     const u = await TestUser.signUp(app.baseUrl);
-    expect(await u.json("/api/settings/notifications")).toEqual({ status: 200, body: { success: true, notifyOn: "all" } });
+    // The default since issue 15: only when something changed or failed.
+    expect(await u.json("/api/settings/notifications")).toEqual({ status: 200, body: { success: true, notifyOn: "changes" } });
     const put = await u.json("/api/settings/notifications", { method: "PUT", body: JSON.stringify({ notifyOn: "failures" }) });
     expect(put).toEqual({ status: 200, body: { success: true, notifyOn: "failures" } });
     expect((await u.json("/api/settings/notifications")).body).toEqual({ success: true, notifyOn: "failures" });
@@ -434,7 +438,7 @@ describe("email over SMTP (STARTTLS + AUTH)", () => {
   });
 
   it.each([
-    ["an unknown choice", JSON.stringify({ notifyOn: "sometimes" }), 400, /notifyOn must be one of: all, failures, never/],
+    ["an unknown choice", JSON.stringify({ notifyOn: "sometimes" }), 400, /notifyOn must be one of: all, changes, failures, never/],
     ["no choice", "{}", 400, /notifyOn/],
     ["an extra field", JSON.stringify({ notifyOn: "all", x: 1 }), 400, /x/],
     ["broken JSON", "{nope", 400, /not valid JSON/],
@@ -444,7 +448,7 @@ describe("email over SMTP (STARTTLS + AUTH)", () => {
     expect(r.status).toBe(status);
     expect(r.body.success).toBe(false);
     expect(r.body.error).toMatch(message);
-    expect((await user.json("/api/settings/notifications")).body).toEqual({ success: true, notifyOn: "all" });
+    expect((await user.json("/api/settings/notifications")).body).toEqual({ success: true, notifyOn: "changes" });
   });
 });
 

@@ -24,6 +24,10 @@ import { SyncError } from "@/lib/contract";
 import { BOX_QUOTA, boxConnector, createBoxConnector, refreshBoxToken, type BoxCheckpoint, type BoxCursor } from "./connector";
 import { BoxResponseError } from "./client";
 
+// What a person reads for an item that could not be read; the schema reason is its detail.
+const UNREADABLE = "Box sent this file record in a form 2nd Brain could not read, so it was skipped; the rest of the sync went on.";
+
+
 let box: BoxSandboxFixture;
 /** Every request the sandbox received, by path (to prove they all came through ctx.fetch). */
 const received: string[] = [];
@@ -291,18 +295,20 @@ describe("box connector: full sync", () => {
       const i = Number(f.externalId) - Number(fileId(0));
       if (!isTextExtension(fileExtension(i))) {
         // The record itself is broken: no name, nothing downloaded.
-        expect(f).toEqual({ externalId: fileId(i), reason: "Box sent a malformed file record: name should be a string, got null" });
+        expect(f).toEqual({ externalId: fileId(i), reason: UNREADABLE, detail: "Box sent a malformed file record: name should be a string, got null" });
       } else if (i % 20 === 3) {
         expect(f).toEqual({
           externalId: fileId(i),
           title: fileName(i),
-          reason: "Box refused the download (HTTP 403 access_denied_insufficient_permissions): this account may not download the file",
+          reason: "Box did not let this account read the file, so it was skipped. Ask its owner for access to include it.",
+          detail: "HTTP 403 access_denied_insufficient_permissions",
         });
       } else {
         expect(f).toEqual({
           externalId: fileId(i),
           title: fileName(i),
-          reason: "Box could not find the file's content (HTTP 404): it was probably deleted or moved during the sync",
+          reason: "The file was deleted or moved in Box during the sync, so it was skipped. The next sync picks it up where it is now.",
+          detail: "HTTP 404 not_found",
         });
       }
     }

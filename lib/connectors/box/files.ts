@@ -1,4 +1,5 @@
 // A Box file record -> a document, with the text of text-like files (downloaded up to a cap).
+import { unreadableItem } from "@/lib/connectors/kit/malformed-reason";
 import { DownloadFileHeaders } from "box-typescript-sdk-gen/lib/managers/downloads.generated";
 import { BoxApiError, BoxSdkError } from "box-typescript-sdk-gen/lib/box/errors";
 import type { Readable } from "node:stream";
@@ -43,12 +44,12 @@ async function readCapped(stream: Readable, cap: number): Promise<{ bytes: Uint8
   return { bytes: out, more };
 }
 
-function downloadFailure(status: number, code: string | undefined): string {
-  if (status === 403) {
-    return `Box refused the download (HTTP 403${code ? ` ${code}` : ""}): this account may not download the file`;
-  }
-  if (status === 404) return "Box could not find the file's content (HTTP 404): it was probably deleted or moved during the sync";
-  return `Box refused the download (HTTP ${status}${code ? ` ${code}` : ""})`;
+/** Why a file could not be read, in words (reason) and as Box said it (detail). */
+function downloadFailure(status: number, code: string | undefined): { reason: string; detail: string } {
+  const detail = `HTTP ${status}${code ? ` ${code}` : ""}`;
+  if (status === 403) return { reason: "Box did not let this account read the file, so it was skipped. Ask its owner for access to include it.", detail };
+  if (status === 404) return { reason: "The file was deleted or moved in Box during the sync, so it was skipped. The next sync picks it up where it is now.", detail };
+  return { reason: "Box would not hand over this file's content, so it was skipped. The next sync tries again.", detail };
 }
 
 export async function fileFromRecord(r: FileReader, raw: unknown): Promise<FileOutcome> {
@@ -59,13 +60,13 @@ export async function fileFromRecord(r: FileReader, raw: unknown): Promise<FileO
   let content: FileText | undefined;
   if (isTextLike(file.extension) && file.size > 0) {
     const text = await downloadText(r, file);
-    if (!text.ok) return { kind: "fail", failure: { externalId: file.id, title: file.name, reason: text.reason } };
+    if (!text.ok) return { kind: "fail", failure: { externalId: file.id, title: file.name, reason: text.reason, detail: text.detail } };
     content = text.content;
   }
   return { kind: "doc", document: toDocument(file, content), label: fileLabel(file.name) };
 }
 
-async function downloadText(r: FileReader, file: BoxFileRecord): Promise<{ ok: true; content: FileText } | { ok: false; reason: string }> {
+async function downloadText(r: FileReader, file: BoxFileRecord): Promise<{ ok: true; content: FileText } | { ok: false; reason: string; detail: string }> {
   // Only the part we keep: a Range request when the file is larger than the cap.
   const range = file.size > r.maxTextBytes ? `bytes=0-${r.maxTextBytes - 1}` : undefined;
   let stream: Readable | undefined;
@@ -77,11 +78,11 @@ async function downloadText(r: FileReader, file: BoxFileRecord): Promise<{ ok: t
   } catch (err) {
     const status = boxErrorStatus(err);
     if (status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 429) {
-      return { ok: false, reason: downloadFailure(status, boxErrorCode(err)) };
+      return { ok: false, ...downloadFailure(status, boxErrorCode(err)) };
     }
     throw err;
   }
-  if (!stream) return { ok: false, reason: "Box is still preparing this file for download (HTTP 202); it will be read on a later sync" };
+  if (!stream) return { ok: false, reason: "Box is still preparing this file, so it could not be read yet; a later sync reads it.", detail: "HTTP 202" };
   const { bytes, more } = await readCapped(stream, r.maxTextBytes);
   const total = Math.max(file.size, bytes.byteLength + (more ? 1 : 0));
   return { ok: true, content: textFromBytes(bytes, file.extension, total) };
@@ -96,9 +97,9 @@ export async function fileById(r: FileReader, id: string): Promise<FileOutcome> 
   } catch (err) {
     const status = boxErrorStatus(err);
     if (status === 404) return { kind: "skip" }; // deleted since the event: nothing to fetch
-    if (status === 403) return { kind: "fail", failure: { externalId: id, reason: downloadFailure(403, boxErrorCode(err)).replace("the download", "access to the file") } };
+    if (status === 403) return { kind: "fail", failure: { externalId: id, ...downloadFailure(403, boxErrorCode(err)) } };
     if (err instanceof BoxSdkError && !(err instanceof BoxApiError)) {
-      return { kind: "fail", failure: { externalId: id, reason: `Box sent a malformed file record: ${err.message}` } };
+      return { kind: "fail", failure: { externalId: id, ...unreadableItem("Box", "file record", `Box sent a malformed file record: ${err.message}`) } };
     }
     throw err;
   }

@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest";
 import { fileExtension, fileText, isTextExtension, makeFile, sandboxUser } from "@/lib/sandbox/box/data";
 import { decodeEntities, extensionOf, htmlToText, isTextLike, parseFileRecord, textFromBytes, toDocument, type BoxFileRecord } from "./transform";
 
+// What a person reads for an item that could not be read; the schema reason is its detail.
+const UNREADABLE = "Box sent this file record in a form 2nd Brain could not read, so it was skipped; the rest of the sync went on.";
+
+
 const base = {
   type: "file",
   id: "1300000000042",
@@ -60,14 +64,14 @@ describe("parseFileRecord", () => {
     if (result.ok) expect(result.file).toMatchObject(expected);
   });
 
-  const broken: Array<[string, unknown, { externalId: string; title?: string; reason: string }]> = [
-    ["name: null (the sandbox's item_errors)", { ...base, name: null }, { externalId: base.id, reason: "Box sent a malformed file record: name should be a string, got null" }],
-    ["a folder", { ...base, type: "folder" }, { externalId: base.id, title: base.name, reason: 'Box sent a malformed file record: type: Invalid input: expected "file"' }],
-    ["a size that is text", { ...base, size: "12" }, { externalId: base.id, title: base.name, reason: 'Box sent a malformed file record: size should be a number, got "12"' }],
-    ["an unparseable date", { ...base, modified_at: "yesterday" }, { externalId: base.id, title: base.name, reason: "Box sent a malformed file record: modified_at: not a valid date" }],
-    ["no timestamps at all", { type: "file", id: "9", name: "a.csv" }, { externalId: "9", title: "a.csv", reason: "Box sent a malformed file record: it has no usable timestamps" }],
-    ["a numeric id", { ...base, id: 42 }, { externalId: "42", title: base.name, reason: "Box sent a malformed file record: id should be a string, got 42" }],
-    ["not an object", "oops", { externalId: "unknown", reason: 'Box sent a malformed file record: file should be an object, got "oops"' }],
+  const broken: Array<[string, unknown, { externalId: string; title?: string; reason: string; detail: string }]> = [
+    ["name: null (the sandbox's item_errors)", { ...base, name: null }, { externalId: base.id, reason: UNREADABLE, detail: "Box sent a malformed file record: name should be a string, got null" }],
+    ["a folder", { ...base, type: "folder" }, { externalId: base.id, title: base.name, reason: UNREADABLE, detail: 'Box sent a malformed file record: type: Invalid input: expected "file"' }],
+    ["a size that is text", { ...base, size: "12" }, { externalId: base.id, title: base.name, reason: UNREADABLE, detail: 'Box sent a malformed file record: size should be a number, got "12"' }],
+    ["an unparseable date", { ...base, modified_at: "yesterday" }, { externalId: base.id, title: base.name, reason: UNREADABLE, detail: "Box sent a malformed file record: modified_at: not a valid date" }],
+    ["no timestamps at all", { type: "file", id: "9", name: "a.csv" }, { externalId: "9", title: "a.csv", reason: UNREADABLE, detail: "Box sent a malformed file record: it has no usable timestamps" }],
+    ["a numeric id", { ...base, id: 42 }, { externalId: "42", title: base.name, reason: UNREADABLE, detail: "Box sent a malformed file record: id should be a string, got 42" }],
+    ["not an object", "oops", { externalId: "unknown", reason: UNREADABLE, detail: 'Box sent a malformed file record: file should be an object, got "oops"' }],
   ];
 
   it.each(broken)("fails readably on %s", (_name, raw, failure) => {

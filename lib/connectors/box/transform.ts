@@ -2,6 +2,7 @@
 // (bytes -> text with a size cap, HTML -> readable text).
 import { z } from "zod";
 import type { DocumentInput, ItemFailure } from "@/lib/connectors/types";
+import { unreadableItem } from "@/lib/connectors/kit/malformed-reason";
 
 /** Extensions whose content is read as text (HTML is converted to readable text). */
 export const TEXT_EXTENSIONS: ReadonlySet<string> = new Set(["txt", "md", "markdown", "csv", "tsv", "json", "html", "htm", "log", "xml", "yaml", "yml"]);
@@ -113,14 +114,14 @@ export function parseFileRecord(raw: unknown): ParseResult {
     const name = fieldOf(raw, "name");
     return {
       ok: false,
-      failure: { externalId: rawFileKey(raw), ...(typeof name === "string" && name ? { title: name } : {}), reason: reasonFrom(parsed.error, raw) },
+      failure: { externalId: rawFileKey(raw), ...(typeof name === "string" && name ? { title: name } : {}), ...unreadableItem("Box", "file record", reasonFrom(parsed.error, raw)) },
     };
   }
   const f = parsed.data;
   const createdAt = f.content_created_at ?? f.created_at ?? f.modified_at ?? f.content_modified_at;
   const updatedAt = f.modified_at ?? f.content_modified_at ?? createdAt;
   if (!createdAt || !updatedAt) {
-    return { ok: false, failure: { externalId: f.id, title: f.name, reason: "Box sent a malformed file record: it has no usable timestamps" } };
+    return { ok: false, failure: { externalId: f.id, title: f.name, ...unreadableItem("Box", "file record", "Box sent a malformed file record: it has no usable timestamps") } };
   }
   const folders = (f.path_collection?.entries ?? []).filter((e) => e.id !== "0").map((e) => e.name ?? "");
   return {

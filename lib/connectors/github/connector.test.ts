@@ -5,6 +5,10 @@ import { countBelow, itemIndex, repoCount, repoName, updatedAtMs, isoSeconds } f
 import { startGithubSandbox, type GithubSandboxFixture } from "@/lib/sandbox/github/test-helpers";
 import { GITHUB_QUOTA, createGithubConnector, githubConnector, type GithubCheckpoint, type GithubCursor } from "./connector";
 
+// What a person reads for an item that could not be read; the schema reason is its detail.
+const UNREADABLE = "GitHub sent this item in a form 2nd Brain could not read, so it was skipped; the rest of the sync went on.";
+
+
 let gh: GithubSandboxFixture;
 beforeAll(async () => {
   gh = await startGithubSandbox();
@@ -318,7 +322,8 @@ describe("github connector: sync", () => {
     expect(rec.totals).toEqual([120]);
     for (const f of failures) {
       expect(f.externalId).toMatch(/^sandbox-user\/[a-z]+-\d+#\d+$/);
-      expect(f.reason).toBe("GitHub sent a malformed item: title should be a string, got null");
+      expect(f.reason).toBe(UNREADABLE);
+      expect(f.detail).toBe("GitHub sent a malformed item: title should be a string, got null");
     }
     const brokenIds = new Set<string>();
     for (let i = 3; i < 120; i += 10) {

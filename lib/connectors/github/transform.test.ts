@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest";
 import { makeIssue } from "@/lib/sandbox/github/data";
 import { rawItemKey, transformIssue } from "./transform";
 
+// What a person reads for an item that could not be read; the schema reason is its detail.
+const UNREADABLE = "GitHub sent this item in a form 2nd Brain could not read, so it was skipped; the rest of the sync went on.";
+
+
 const REPO = "octo/widgets";
 
 const base = {
@@ -71,15 +75,16 @@ describe("transformIssue", () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.failure.externalId).toBe(externalId);
-    expect(result.failure.reason).toMatch(/^GitHub sent a malformed item: /);
-    expect(result.failure.reason).toMatch(reason);
+    expect(result.failure.reason).toBe(UNREADABLE);
+    expect(result.failure.detail).toMatch(/^GitHub sent a malformed item: /);
+    expect(result.failure.detail).toMatch(reason);
   });
 
   it("keeps the title of a broken item when it has one", () => {
     const result = transformIssue({ ...base, created_at: 5 }, REPO);
     expect(result).toEqual({
       ok: false,
-      failure: { externalId: "octo/widgets#7", title: base.title, reason: "GitHub sent a malformed item: created_at should be a string, got 5" },
+      failure: { externalId: "octo/widgets#7", title: base.title, reason: UNREADABLE, detail: "GitHub sent a malformed item: created_at should be a string, got 5" },
     });
   });
 

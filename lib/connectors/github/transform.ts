@@ -1,7 +1,7 @@
 // Pure: one item of GET /repos/{owner}/{repo}/issues (an issue or a pull request) -> DocumentInput.
 import { z } from "zod";
 import type { DocumentInput, ItemFailure } from "@/lib/connectors/types";
-import { malformedReason } from "@/lib/connectors/kit/malformed-reason";
+import { malformedReason, unreadableItem } from "@/lib/connectors/kit/malformed-reason";
 
 const timestamp = z
   .string()
@@ -58,7 +58,7 @@ export function transformIssue(raw: unknown, repoFullName: string): TransformRes
       failure: {
         externalId: rawItemKey(raw, repoFullName),
         ...(typeof title === "string" && title ? { title } : {}),
-        reason: reasonFrom(parsed.error, raw),
+        ...unreadableItem("GitHub", "item", reasonFrom(parsed.error, raw)),
       },
     };
   }

@@ -1,11 +1,16 @@
 // The real connector (the official @googleapis/gmail SDK) against the Gmail sandbox over real
 // HTTP on 127.0.0.1, mounted at /sandbox/gmail as in the app.
+import { StaleCheckpointError } from "@/lib/connectors/kit/stale-checkpoint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connector, ConnectorCredentials, SyncContext, SyncLimits, SyncPage } from "@/lib/connectors/types";
 import { SyncError } from "@/lib/contract";
 import { isBrokenMessage, brokenKindOf, messageFacts, messageId } from "@/lib/sandbox/gmail/data";
 import { startGmailSandbox, type GmailSandboxFixture, type GmailTestAccount } from "@/lib/sandbox/gmail/test-helpers";
 import { GMAIL_QUOTA, createGmailConnector, gmailConnector, gmailQuotaCost, parseCheckpoint, parseCursor, type GmailCheckpoint, type GmailCursor } from "./connector";
+
+// What a person reads for an item that could not be read; the schema reason is its detail.
+const UNREADABLE = "Gmail sent this email in a form 2nd Brain could not read, so it was skipped; the rest of the sync went on.";
+
 
 let gm: GmailSandboxFixture;
 beforeAll(async () => {
@@ -302,7 +307,7 @@ describe("gmail connector: checkpoints", () => {
     expect(next.ids).toEqual(oldestFirst(230, 260));
   });
 
-  it("falls back to listing from the start when the saved page token is refused, or to the count when the ids are gone", async () => {
+  it("falls back to listing from the start when the saved page token is refused, and calls the checkpoint stale when the ids are gone", async () => {
     const a = gm.account({ items: 120 });
     const partial = await run(connector, makeCtx(a).ctx, 2);
     const cp = partial.checkpoint as Extract<GmailCheckpoint, { phase: "full" }>;
@@ -314,9 +319,15 @@ describe("gmail connector: checkpoints", () => {
     expect(badToken.rec.requests[0]).toBe("GET /gmail/v1/users/me/messages?maxResults=40&includeSpamTrash=false&pageToken=12345");
     expect(badToken.rec.requests[1]).toBe("GET /gmail/v1/users/me/messages?maxResults=40&includeSpamTrash=false");
 
+    // Where the last run stopped is not listed any more: continuing "from the count" would skip
+    // or repeat emails, so the engine is told to list again from the start.
     const unknownIds = makeCtx(a, { checkpoint: { ...cp, last: ["ffffffffffffffff"] } });
-    const r2 = await run(connector, unknownIds.ctx);
-    expect([...partial.ids, ...r2.ids]).toEqual(newestFirst(120));
+    await expect(run(connector, unknownIds.ctx)).rejects.toBeInstanceOf(StaleCheckpointError);
+
+    // The mailbox shrank below what the run still had to do: stale too.
+    a.update({ items: 60 });
+    await expect(run(connector, makeCtx(a, { checkpoint: cp }).ctx)).rejects.toMatchObject({ name: "StaleCheckpointError", why: expect.stringMatching(/no longer listed|shrank/) });
+    a.update({ items: 120 });
 
     // A checkpoint that says "all done" finishes at once with its cursor.
     const done = makeCtx(a, { checkpoint: { ...cp, done: 120 } });
@@ -376,10 +387,11 @@ describe("gmail connector: faults", () => {
       if (brokenKindOf(i) === "deleted") {
         expect(f).toEqual({
           externalId: messageId(i),
-          reason: "Gmail no longer has this email (HTTP 404: Requested entity was not found.); it was probably deleted after it was listed",
+          reason: "This email was deleted in Gmail after the sync listed it, so there was nothing to read. Nothing to do.",
+          detail: "HTTP 404: Requested entity was not found.",
         });
       } else {
-        expect(f).toEqual({ externalId: messageId(i), title: expect.any(String), reason: "Could not decode the email: the body (text/plain): not valid base64url" });
+        expect(f).toEqual({ externalId: messageId(i), title: expect.any(String), reason: UNREADABLE, detail: "Could not decode the email: the body (text/plain): not valid base64url" });
       }
     }
   });

@@ -15,6 +15,7 @@
 //   A 404 means the history is too old: "History expired — full resync" and the full path.
 // A message that is gone by the time we fetch it (404) or whose content cannot be decoded is an
 // ItemFailure with a reason; the run goes on. Every other error propagates to the engine.
+import { StaleCheckpointError } from "@/lib/connectors/kit/stale-checkpoint";
 import type { Connector, ConnectorCredentials, RefreshContext, SyncContext, SyncPage } from "@/lib/connectors/types";
 import type { gmail_v1 } from "@googleapis/gmail";
 import { SyncError } from "@/lib/contract";
@@ -180,7 +181,14 @@ export function createGmailConnector(options: GmailConnectorOptions = {}): Conne
       if (!found) {
         found = (await listMessages(api, ctx, listPageSize, { fromToken: null, stopAt: capped?.lastId }))!;
         const at = resume.last.map((id) => found!.ids.indexOf(id)).find((k) => k >= 0);
-        from = at !== undefined ? at + 1 : Math.min(resume.done, found.ids.length);
+        // None of the last handled emails is listed any more: where to continue is unknowable.
+        if (at === undefined && resume.done > 0) throw new StaleCheckpointError("the last synced emails are no longer listed");
+        from = at !== undefined ? at + 1 : 0;
+      }
+      // Fewer emails left than the run had still to do: some of the listing is gone, and what is
+      // listed before the boundary may have changed too. Listing again is the only honest count.
+      if (!capped && !found.capped && doneBase + (found.ids.length - from) < resume.total) {
+        throw new StaleCheckpointError(`the listing shrank (${resume.total} emails then, ${doneBase + found.ids.length - from} now)`);
       }
       if (found.capped && !capped) {
         capped = found.capped;
@@ -188,6 +196,8 @@ export function createGmailConnector(options: GmailConnectorOptions = {}): Conne
       }
       listing = found;
     }
+    // What this run covers now: the part done before plus what is listed after the boundary.
+    total = doneBase + (listing.ids.length - from);
     ctx.progress.total(total);
 
     ctx.progress.stage("Fetching emails…");

@@ -46,7 +46,11 @@ export async function* fetchPages(
         if (isNotFound(err)) {
           return {
             ok: false,
-            failure: { externalId: id, reason: "Gmail no longer has this email (HTTP 404: Requested entity was not found.); it was probably deleted after it was listed" },
+            failure: {
+              externalId: id,
+              reason: "This email was deleted in Gmail after the sync listed it, so there was nothing to read. Nothing to do.",
+              detail: "HTTP 404: Requested entity was not found.",
+            },
           };
         }
         throw explain(err);

@@ -13,6 +13,10 @@ import {
   transformMessage,
 } from "./transform";
 
+// What a person reads for an item that could not be read; the schema reason is its detail.
+const UNREADABLE = "Gmail sent this email in a form 2nd Brain could not read, so it was skipped; the rest of the sync went on.";
+
+
 type Part = gmail_v1.Schema$MessagePart;
 
 const b64 = (s: string, pad = false) => {
@@ -126,21 +130,21 @@ describe("gmail transform: the document", () => {
     expect(doc.createdAt.toISOString()).toBe("2025-01-07T09:14:03.000Z");
   });
 
-  it.each<[string, unknown, { externalId: string; reason: string; title?: string }]>([
-    ["not an object", "<html>", { externalId: "unknown", reason: "Gmail sent a malformed email: not a JSON object" }],
-    ["no id", { threadId: "t" }, { externalId: "unknown", reason: "Gmail sent a malformed email: it has no id" }],
-    ["no payload", message(undefined), { externalId: "18c0ffee00000001", reason: "Gmail sent the email without its content (no payload)" }],
+  it.each<[string, unknown, { externalId: string; reason: string; detail: string; title?: string }]>([
+    ["not an object", "<html>", { externalId: "unknown", reason: UNREADABLE, detail: "Gmail sent a malformed email: not a JSON object" }],
+    ["no id", { threadId: "t" }, { externalId: "unknown", reason: UNREADABLE, detail: "Gmail sent a malformed email: it has no id" }],
+    ["no payload", message(undefined), { externalId: "18c0ffee00000001", reason: UNREADABLE, detail: "Gmail sent the email without its content (no payload)" }],
     [
       "body not base64url",
       message({ mimeType: "text/plain", body: { size: 3, data: "this is *not* base64url!" } }),
-      { externalId: "18c0ffee00000001", title: "Hello", reason: "Could not decode the email: the body (text/plain): not valid base64url" },
+      { externalId: "18c0ffee00000001", title: "Hello", reason: UNREADABLE, detail: "Could not decode the email: the body (text/plain): not valid base64url" },
     ],
     [
       "a nested part not base64url",
       message(multi("alternative", [text("text/plain", "ok", { partId: "0" }), text("text/html", "x", { partId: "1" })].map((p, k) => (k === 0 ? { ...p, body: { data: "%%%" } } : p)))),
-      { externalId: "18c0ffee00000001", title: "Hello", reason: "Could not decode the email: part 0 (text/plain): not valid base64url" },
+      { externalId: "18c0ffee00000001", title: "Hello", reason: UNREADABLE, detail: "Could not decode the email: part 0 (text/plain): not valid base64url" },
     ],
-    ["no date at all", message(text("text/plain", "x"), [["Subject", "S"]], { internalDate: null }), { externalId: "18c0ffee00000001", title: "S", reason: "Gmail sent the email without a valid date (internalDate)" }],
+    ["no date at all", message(text("text/plain", "x"), [["Subject", "S"]], { internalDate: null }), { externalId: "18c0ffee00000001", title: "S", reason: UNREADABLE, detail: "Gmail sent the email without a valid date (internalDate)" }],
   ])("failure: %s", (_name, raw, failure) => {
     expect(transformMessage(raw)).toEqual({ ok: false, failure });
   });

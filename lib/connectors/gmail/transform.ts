@@ -1,6 +1,7 @@
 // Pure: one Gmail message (messages.get?format=full) -> DocumentInput, and the helpers that
 // takes: base64url bodies in their charset, MIME part selection (text/plain first, else HTML
 // made readable), RFC 2047 encoded words in headers, and a small careful HTML-to-text converter.
+import { unreadableItem } from "@/lib/connectors/kit/malformed-reason";
 import type { DocumentInput, ItemFailure } from "@/lib/connectors/types";
 
 export type TransformResult = { ok: true; document: DocumentInput; label: string } | { ok: false; failure: ItemFailure };
@@ -399,8 +400,9 @@ function dateOf(internalDate: unknown, dateHeader: string | undefined): Date | u
   return undefined;
 }
 
-function fail(externalId: string, reason: string, title?: string): TransformResult {
-  return { ok: false, failure: { externalId, ...(title ? { title } : {}), reason } };
+/** `detail`: the technical reason; the person reads unreadableItem's words. */
+function fail(externalId: string, detail: string, title?: string): TransformResult {
+  return { ok: false, failure: { externalId, ...(title ? { title } : {}), ...unreadableItem("Gmail", "email", detail) } };
 }
 
 /** A messages.get?format=full answer -> a document, or a failure with a reason a person can read. */

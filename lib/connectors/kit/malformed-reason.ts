@@ -8,6 +8,14 @@ function describeInput(value: unknown): string {
   return typeof value === "object" ? "an object" : typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : String(value);
 }
 
+/**
+ * A failed item as a person reads it: what happened, in words, with the technical reason (the
+ * schema's complaint, a status code) kept apart as `detail` for a "Details" disclosure.
+ */
+export function unreadableItem(provider: string, item: string, detail: string): { reason: string; detail: string } {
+  return { reason: `${provider} sent this ${item} in a form 2nd Brain could not read, so it was skipped; the rest of the sync went on.`, detail };
+}
+
 /** `prefix` e.g. "GitHub sent a malformed item"; `root` names the item when an issue has no path. */
 export function malformedReason(error: z.ZodError, raw: unknown, prefix: string, root: string): string {
   const parts = error.issues.slice(0, 3).map((issue) => {

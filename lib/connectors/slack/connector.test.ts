@@ -18,6 +18,10 @@ import { createProviderFetch } from "@/lib/sync/provider-fetch";
 import { SyncError } from "@/lib/contract";
 import { SLACK_QUOTA, SLACK_RECHECK_MS, createSlackConnector, slackConnector, type SlackCheckpoint, type SlackCursor } from "./connector";
 
+// What a person reads for an item that could not be read; the schema reason is its detail.
+const UNREADABLE = "Slack sent this message in a form 2nd Brain could not read, so it was skipped; the rest of the sync went on.";
+
+
 let fx: SlackSandboxFixture;
 /** The sandbox's clock runs `skew` ms ahead of ours: ages cursors for the expired_cursor fault. */
 const clock = { skew: 0 };
@@ -364,12 +368,14 @@ describe("slack connector: sync", () => {
     expect(rec.totals).toEqual([401]);
     expect(sorted(failures.filter((f) => f.externalId !== channelId(GHOST_CHANNEL)).map((f) => f.externalId))).toEqual(sorted(broken));
     for (const f of failures.filter((x) => x.externalId !== channelId(GHOST_CHANNEL))) {
-      expect(f.reason).toBe('Slack sent a malformed message: text should be a string, got null; blocks should be an array, got "<rich_text could not be rendered>"');
+      expect(f.reason).toBe(UNREADABLE);
+      expect(f.detail).toBe('Slack sent a malformed message: text should be a string, got null; blocks should be an array, got "<rich_text could not be rendered>"');
     }
     expect(failures.find((f) => f.externalId === channelId(GHOST_CHANNEL))).toEqual({
       externalId: channelId(GHOST_CHANNEL),
       title: "#old-project",
-      reason: "Slack refused to read #old-project (channel_not_found): it was deleted or the app lost access; its messages were skipped.",
+      reason: "Slack did not let 2nd Brain read #old-project: it was deleted or the app lost access. Its messages were skipped.",
+      detail: "Slack error channel_not_found",
     });
   });
 

@@ -231,7 +231,8 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
               const failure: ItemFailure = {
                 externalId: ch.id,
                 title: `#${ch.name}`,
-                reason: `Slack refused to read #${ch.name} (${error.code}): ${why}; its messages were skipped.`,
+                reason: `Slack did not let 2nd Brain read #${ch.name}: ${why}. Its messages were skipped.`,
+                detail: `Slack error ${error.code}`,
               };
               done.set(ch.id, { ts: prevTs ?? null, recent: prevRecent });
               finished = true;

@@ -105,7 +105,8 @@ export async function fetchReplies(
           failure: {
             externalId: `${rawMessageKey(parent, ch.id)}:replies`,
             title: `#${ch.name} — thread replies`,
-            reason: `Slack could not return the replies of this thread (${error.code}); ${typeof count === "number" ? `${count} replies were` : "its replies were"} skipped.`,
+            reason: `Slack could not return the replies of this thread, so ${typeof count === "number" ? `its ${count} replies were` : "its replies were"} skipped.`,
+            detail: `Slack error ${error.code}`,
           },
         };
       }

@@ -12,6 +12,10 @@ import {
   type Lookups,
 } from "./transform";
 
+// What a person reads for an item that could not be read; the schema reason is its detail.
+const UNREADABLE = "Slack sent this message in a form 2nd Brain could not read, so it was skipped; the rest of the sync went on.";
+
+
 const CH: ChannelRef = { id: "C0123ABCD", name: "general", isPrivate: false };
 const lookups: Lookups = {
   users: new Map([
@@ -151,8 +155,9 @@ describe("transformMessage", () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.failure.externalId).toBe(externalId);
-    expect(result.failure.reason).toMatch(/^Slack sent a malformed message: /);
-    expect(result.failure.reason).toMatch(reason);
+    expect(result.failure.reason).toBe(UNREADABLE);
+    expect(result.failure.detail).toMatch(/^Slack sent a malformed message: /);
+    expect(result.failure.detail).toMatch(reason);
   });
 
   it("keeps a readable title on a broken message that has text", () => {
@@ -162,7 +167,8 @@ describe("transformMessage", () => {
       failure: {
         externalId: "C0123ABCD:1767225600.000100",
         title: "#general — Deploy done :rocket: @Grace Hopper see CI (https://ci.example.com)",
-        reason: "Slack sent a malformed message: reply_count: Too small: expected number to be >=0",
+        reason: UNREADABLE,
+        detail: "Slack sent a malformed message: reply_count: Too small: expected number to be >=0",
       },
     });
   });

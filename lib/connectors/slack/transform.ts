@@ -1,7 +1,7 @@
 // Pure: one Slack message (from conversations.history or conversations.replies) -> DocumentInput.
 import { z } from "zod";
 import type { DocumentInput, ItemFailure } from "@/lib/connectors/types";
-import { malformedReason } from "@/lib/connectors/kit/malformed-reason";
+import { malformedReason, unreadableItem } from "@/lib/connectors/kit/malformed-reason";
 
 export interface ChannelRef {
   id: string;
@@ -167,7 +167,7 @@ export function transformMessage(raw: unknown, channel: ChannelRef, lookups: Loo
       failure: {
         externalId: rawMessageKey(raw, channel.id),
         ...(typeof text === "string" && text.trim() ? { title: `#${channel.name} — ${firstLine(renderSlackText(text, lookups))}` } : {}),
-        reason: reasonFrom(parsed.error, raw),
+        ...unreadableItem("Slack", "message", reasonFrom(parsed.error, raw)),
       },
     };
   }
