@@ -2,6 +2,13 @@ import { defineConfig } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${PORT}`;
+// E2E_DATA_DIR (e.g. .data/e2e-ui): a private fresh database for this run instead of .data/e2e,
+// so two people testing one checkout (each with their own NEXT_DIST_DIR and E2E_PORT) do not
+// wipe each other's. Unset: scripts/e2e-server.mjs, as CI runs it.
+const DATA_DIR = process.env.E2E_DATA_DIR;
+const serverCommand = DATA_DIR
+  ? `node -e "require('fs').rmSync(process.argv[1], { recursive: true, force: true })" ${JSON.stringify(DATA_DIR)} && node scripts/start.mjs --no-build`
+  : "node scripts/e2e-server.mjs";
 
 export default defineConfig({
   testDir: "e2e",
@@ -20,13 +27,23 @@ export default defineConfig({
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     },
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  projects: [
+    // Desktop (1280×720): every spec but the phone story.
+    { name: "chromium", use: { browserName: "chromium" }, testIgnore: /phone\.spec\.ts/ },
+    // A phone (390×844, touch): the main story again, with no horizontal scroll on any page.
+    {
+      name: "phone",
+      use: { browserName: "chromium", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+      testMatch: /phone\.spec\.ts/,
+    },
+  ],
   webServer: {
-    command: "node scripts/e2e-server.mjs",
+    command: serverCommand,
     url: `${baseURL}/sign-in`,
     reuseExistingServer: false,
     timeout: 120_000,
     env: {
+      ...(DATA_DIR ? { DATABASE_URL: `file:./${DATA_DIR.replace(/^\.\//, "")}/app.db` } : {}),
       PORT: String(PORT),
       APP_URL: baseURL,
       APP_SECRET: "e2e-test-secret-0123456789abcdef0123",

@@ -33,14 +33,16 @@ export function AppHeader({ email }: AppHeaderProps = {}) {
     window.location.assign("/sign-in");
   };
 
+  // Phones: logo and Sign out on the first line, the three links on their own line below, so the
+  // page is never wider than the screen (it was 480 px at 390 px with everything on one line).
   return (
     <header className="border-b border-neutral-200 bg-white">
-      <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4 sm:px-6">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-1 px-4 py-2 sm:h-14 sm:flex-nowrap sm:px-6 sm:py-0">
         <Link href="/integrations" className="flex items-center gap-2 font-semibold text-neutral-900">
           <Brain aria-hidden className="h-5 w-5 text-blue-600" />
           2nd Brain
         </Link>
-        <nav aria-label="Main" className="flex items-center gap-1">
+        <nav aria-label="Main" className="order-last -mx-2 flex w-full min-w-0 items-center gap-1 overflow-x-auto sm:order-none sm:mx-0 sm:w-auto">
           {NAV.map((item) => {
             const current = pathname === item.href || pathname.startsWith(`${item.href}/`);
             return (
@@ -48,7 +50,7 @@ export function AppHeader({ email }: AppHeaderProps = {}) {
                 key={item.href}
                 href={item.href}
                 aria-current={current ? "page" : undefined}
-                className={`rounded-md px-3 py-1.5 text-sm font-medium ${
+                className={`shrink-0 rounded-md px-2.5 py-1.5 text-sm font-medium sm:px-3 ${
                   current ? "bg-blue-50 text-blue-700" : "text-neutral-600 hover:bg-neutral-100 hover:text-neutral-900"
                 }`}
               >
@@ -58,7 +60,7 @@ export function AppHeader({ email }: AppHeaderProps = {}) {
           })}
         </nav>
         {email ? (
-          <span data-testid="header-email" className="ml-auto hidden truncate text-sm text-neutral-500 sm:inline" title={email}>
+          <span data-testid="header-email" className="ml-auto hidden min-w-0 truncate text-sm text-neutral-600 md:inline" title={email}>
             {email}
           </span>
         ) : null}
@@ -66,7 +68,7 @@ export function AppHeader({ email }: AppHeaderProps = {}) {
           type="button"
           onClick={signOut}
           disabled={signingOut}
-          className={`${email ? "sm:ml-0" : ""} ml-auto inline-flex items-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-medium text-neutral-600 hover:bg-neutral-100 hover:text-neutral-900 disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-blue-600`}
+          className={`${email ? "md:ml-0" : ""} ml-auto inline-flex shrink-0 items-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-medium text-neutral-600 hover:bg-neutral-100 hover:text-neutral-900 disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-blue-600`}
         >
           <LogOut aria-hidden className="h-4 w-4" />
           {signingOut ? "Signing out…" : "Sign out"}

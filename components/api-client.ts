@@ -171,6 +171,7 @@ export function getNotification(id: string): Promise<ApiResult<NotificationRespo
   return apiRequest(`/api/notifications/${encodeURIComponent(id)}`, { cache: "no-store", headers: ACCEPT_JSON });
 }
 
-export function saveNotifyPreference(notifyOn: NotifyOnName): Promise<ApiResult<NotifyPreferenceResponse>> {
+/** "changes" (email only when a sync changed something or failed) is the server's newer value. */
+export function saveNotifyPreference(notifyOn: NotifyOnName | "changes"): Promise<ApiResult<NotifyPreferenceResponse>> {
   return apiRequest("/api/settings/notifications", { method: "PUT", headers: JSON_HEADERS, body: JSON.stringify({ notifyOn }) });
 }

@@ -27,8 +27,12 @@ test("each provider connects in sandbox mode and syncs to completion", async ({ 
     await page.getByTestId(`sync-${p.type}`).click();
     const modal = page.getByTestId("sync-modal");
     await expect(modal).toBeVisible();
-    await expect(modal).toContainText(`Syncing ${p.label}`);
     await expect(modal).toHaveAttribute("data-status", "complete", { timeout: 60_000 });
+    await expect(page.getByTestId("sync-title")).toHaveText(`${p.label} synced`);
+    // The numbers agree with each other at the end: found = processed + failed, 100%.
+    const n = async (id: string) => Number((await page.getByTestId(id).textContent())?.replace(/\D/g, "") || 0);
+    expect(await n("sync-found")).toBe((await n("sync-processed")) + (await n("sync-failed")));
+    await expect(page.getByTestId("sync-percent")).toHaveText("100%");
     const processed = Number((await page.getByTestId("sync-processed").textContent())?.replace(/\D/g, ""));
     expect(processed).toBeGreaterThan(0);
     await expect(modal).toBeHidden({ timeout: 6000 });

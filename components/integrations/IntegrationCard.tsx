@@ -1,22 +1,24 @@
 "use client";
 
-import { useEffect, useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
 import {
   AlertTriangle,
   CheckCircle,
   Circle,
   Folder,
   GitBranch,
+  History,
   Loader2,
   Mail,
   MessageSquare,
   KeyRound,
   RefreshCw,
+  Unplug,
   type LucideIcon,
 } from "lucide-react";
 import type { ConnectorType } from "@/lib/contract";
 import type { IntegrationSummary, LastSyncStatus } from "./types";
-import { formatRelative, plural } from "./labels";
+import { formatDateTime, formatRelative, plural } from "./labels";
 import SyncHistory from "./SyncHistory";
 
 // lucide-react 1.x dropped brand icons (no `Github`): GitBranch stands in.
@@ -37,7 +39,7 @@ const ICON_TINT: Record<ConnectorType, string> = {
 const LAST_STATUS: Record<LastSyncStatus, { text: string; cls: string }> = {
   complete: { text: "Succeeded", cls: "text-green-700" },
   error: { text: "Failed", cls: "text-red-700" },
-  cancelled: { text: "Cancelled", cls: "text-neutral-500" },
+  cancelled: { text: "Cancelled", cls: "text-neutral-600" },
 };
 
 export type CardBusy = "connect" | "sync" | "token" | "disconnect" | null;
@@ -78,8 +80,39 @@ const btnBase =
   "inline-flex items-center justify-center gap-1.5 rounded-lg px-3.5 py-2 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 disabled:cursor-not-allowed";
 const btnPrimary = `${btnBase} bg-blue-600 text-white hover:bg-blue-700 disabled:bg-blue-300`;
 const btnSecondary = `${btnBase} bg-white text-neutral-700 ring-1 ring-neutral-300 hover:bg-neutral-50 disabled:text-neutral-400`;
-const btnLink =
-  "inline-flex items-center gap-1 rounded text-sm font-medium text-neutral-600 underline-offset-2 hover:text-neutral-900 hover:underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 disabled:cursor-not-allowed disabled:text-neutral-400 disabled:no-underline";
+const btnSmallBase =
+  "inline-flex items-center justify-center gap-1.5 rounded-lg bg-white px-3 py-2 text-sm font-medium ring-1 transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 disabled:cursor-not-allowed disabled:opacity-60";
+const btnSmall = `${btnSmallBase} text-neutral-700 ring-neutral-300 hover:bg-neutral-50 focus-visible:outline-blue-600`;
+const btnDanger = `${btnSmallBase} text-red-700 ring-red-200 hover:bg-red-50 focus-visible:outline-red-600`;
+
+/** One fact of the card: label left, value right; the label never wraps. */
+function Row({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="flex items-baseline justify-between gap-3">
+      <dt className="shrink-0 whitespace-nowrap text-neutral-600">{label}</dt>
+      <dd className="min-w-0 truncate text-right text-neutral-800">{children}</dd>
+    </div>
+  );
+}
+
+/** "2 minutes ago", ticking with the card; the exact time on hover. */
+function RelativeTime({ iso, now, testId }: { iso: string; now: number; testId?: string }) {
+  return (
+    <time data-testid={testId} dateTime={iso} title={formatDateTime(iso)} suppressHydrationWarning>
+      {formatRelative(iso, now)}
+    </time>
+  );
+}
+
+/**
+ * The last successful sync: the server's last_success_at when it sends one, else the latest
+ * attempt when that one succeeded; null when unknown (never a failed attempt's time).
+ */
+export function lastSuccessAt(it: IntegrationSummary): string | null {
+  const explicit = (it as IntegrationSummary & { last_success_at?: unknown }).last_success_at;
+  if (typeof explicit === "string") return explicit;
+  return it.last_sync_status === "complete" ? it.last_sync_at : null;
+}
 
 export function IntegrationCard({
   integration: it,
@@ -91,7 +124,8 @@ export function IntegrationCard({
   onPasteToken,
   onDisconnect,
 }: IntegrationCardProps) {
-  const now = useTick(30_000);
+  const now = useTick(15_000);
+  const historyId = useId();
   const tokenInputId = useId();
   const [pasteOpen, setPasteOpen] = useState(false);
   const [token, setToken] = useState("");
@@ -108,11 +142,11 @@ export function IntegrationCard({
   let StatusIcon: LucideIcon;
   if (!available && !active) {
     statusText = "Coming soon";
-    statusCls = "text-neutral-500";
+    statusCls = "text-neutral-600";
     StatusIcon = Circle;
   } else if (!it.connected) {
     statusText = "Not connected";
-    statusCls = "text-neutral-500";
+    statusCls = "text-neutral-600";
     StatusIcon = Circle;
   } else if (needsReauth) {
     statusText = "Needs reconnecting";
@@ -129,6 +163,7 @@ export function IntegrationCard({
   }
 
   const last = it.last_sync_status ? LAST_STATUS[it.last_sync_status] : null;
+  const lastSynced = lastSuccessAt(it);
   const canConnect = available && (!it.connected || needsReauth);
   const tokenHint = TOKEN_HINTS[it.type];
   const liveReauth = needsReauth && it.mode === "live";
@@ -155,7 +190,8 @@ export function IntegrationCard({
       data-syncing={active ? "true" : "false"}
       data-available={available ? "true" : "false"}
       aria-labelledby={`card-title-${it.type}`}
-      className={`flex flex-col rounded-2xl bg-white p-5 shadow-sm ring-1 ring-neutral-200 ${available ? "" : "opacity-75"}`}
+      tabIndex={-1}
+      className={`flex min-w-0 flex-col rounded-2xl outline-none bg-white p-5 shadow-sm ring-1 ring-neutral-200 ${available ? "" : "opacity-75"}`}
     >
       <div className="flex items-start gap-3">
         <span className={`flex h-10 w-10 shrink-0 items-center justify-center rounded-xl ${ICON_TINT[it.type] ?? "bg-neutral-100"}`}>
@@ -183,66 +219,59 @@ export function IntegrationCard({
       </div>
 
       <dl className="mt-4 space-y-1.5 text-sm">
-        {it.account_label ? (
-          <div className="flex justify-between gap-3">
-            <dt className="text-neutral-500">Account</dt>
-            <dd data-testid={`account-${it.type}`} className="truncate text-neutral-800" title={it.account_label}>
+        <Row label="Account">
+          {it.account_label ? (
+            <span data-testid={`account-${it.type}`} title={it.account_label}>
               {it.account_label}
-            </dd>
-          </div>
-        ) : null}
-        <div className="flex justify-between gap-3">
-          <dt className="text-neutral-500">Items</dt>
-          <dd data-testid={`items-${it.type}`} className="tabular-nums text-neutral-800">
+            </span>
+          ) : (
+            <span className="text-neutral-600">—</span>
+          )}
+        </Row>
+        <Row label="Items">
+          <span data-testid={`items-${it.type}`} className="tabular-nums">
             {plural(it.item_count, "item", "items")}
-          </dd>
-        </div>
-        <div className="flex justify-between gap-3">
-          <dt className="text-neutral-500">Last sync</dt>
-          <dd className="text-right text-neutral-800">
-            {it.last_sync_at ? (
-              <time
-                data-testid={`last-sync-${it.type}`}
-                dateTime={it.last_sync_at}
-                title={it.last_sync_at}
-                suppressHydrationWarning
-              >
-                {formatRelative(it.last_sync_at, now)}
-              </time>
-            ) : (
-              <span data-testid={`last-sync-${it.type}`} className="text-neutral-500">
-                Never
-              </span>
-            )}
-            {last ? (
-              <span data-testid={`last-status-${it.type}`} className={`ml-1.5 ${last.cls}`}>
+          </span>
+        </Row>
+        <Row label="Last synced">
+          {lastSynced ? (
+            <RelativeTime testId={`last-sync-${it.type}`} iso={lastSynced} now={now} />
+          ) : (
+            <span data-testid={`last-sync-${it.type}`} className="text-neutral-600">
+              {it.last_sync_at ? "Not yet" : "Never"}
+            </span>
+          )}
+        </Row>
+        {/* Always four rows, so the action rows of neighbouring cards line up. */}
+        <Row label="Last attempt">
+          {it.last_sync_at && last ? (
+            <span data-testid={`last-attempt-${it.type}`}>
+              <RelativeTime iso={it.last_sync_at} now={now} />
+              <span data-testid={`last-status-${it.type}`} className={`ml-1 ${last.cls}`}>
                 · {last.text}
               </span>
-            ) : null}
-          </dd>
-        </div>
+            </span>
+          ) : (
+            <span data-testid={`last-attempt-${it.type}`} className="text-neutral-600">
+              {active ? "Running now" : "—"}
+            </span>
+          )}
+        </Row>
       </dl>
 
-      {it.status_message && (needsReauth || it.status !== "connected") ? (
-        <p className="mt-3 rounded-lg bg-amber-50 px-3 py-2 text-xs text-amber-900">{it.status_message}</p>
-      ) : null}
-
-      <div className="mt-auto flex flex-wrap gap-2 pt-5">
+      {/* One action row, right under the facts (cards are top-aligned on the board, so the rows line up). */}
+      <div data-testid={`actions-${it.type}`} className="mt-4 flex flex-wrap items-center gap-2">
         {!available && !active ? (
-          <p data-testid={`unavailable-${it.type}`} className="text-sm text-neutral-500">
+          <p data-testid={`unavailable-${it.type}`} className="text-sm text-neutral-600">
             Not available in this version yet.
           </p>
         ) : null}
         {canConnect && it.live_available ? (
-          <a
-            href={`/api/integrations/${it.type}/oauth/start`}
-            data-testid={`connect-live-${it.type}`}
-            className={btnPrimary}
-          >
+          <a href={`/api/integrations/${it.type}/oauth/start`} data-testid={`connect-live-${it.type}`} className={btnPrimary}>
             {liveReauth ? `Reconnect ${it.label}` : `Connect ${it.label}`}
           </a>
         ) : null}
-        {canConnect ? (
+        {canConnect && it.sandbox_available !== false ? (
           <button
             type="button"
             data-testid={`connect-${it.type}`}
@@ -268,67 +297,66 @@ export function IntegrationCard({
           </button>
         ) : null}
         {active && !modalOpen ? (
-          <button
-            type="button"
-            data-testid={`view-progress-${it.type}`}
-            onClick={() => onViewProgress(it.type, it.active_sync_id!)}
-            className={btnSecondary}
-          >
+          <button type="button" data-testid={`view-progress-${it.type}`} onClick={() => onViewProgress(it.type, it.active_sync_id!)} className={btnSecondary}>
             View progress
           </button>
         ) : null}
-      </div>
-
-      {canConnect && !it.live_available && it.not_configured_hint ? (
-        <p data-testid={`live-hint-${it.type}`} className="mt-3 text-xs text-neutral-500">
-          Not configured — {it.not_configured_hint.charAt(0).toLowerCase()}
-          {it.not_configured_hint.slice(1)} to connect a real {it.label} account.
-        </p>
-      ) : null}
-
-      {(canConnect && tokenHint && onPasteToken) || (it.connected && onDisconnect) ? (
-        <div className="mt-3 flex flex-wrap items-center gap-x-4 gap-y-1">
-          {canConnect && tokenHint && onPasteToken && !pasteOpen ? (
-            <button
-              type="button"
-              data-testid={`paste-token-${it.type}`}
-              onClick={() => {
-                setPasteOpen(true);
-                setPasteError(null);
-              }}
-              className={btnLink}
-            >
-              <KeyRound aria-hidden className="h-3.5 w-3.5" />
-              Paste a token
-            </button>
-          ) : null}
-          {it.connected && onDisconnect ? (
-            <button
-              type="button"
-              data-testid={`disconnect-${it.type}`}
-              onClick={() => onDisconnect(it.type)}
-              disabled={active || busy === "disconnect"}
-              title={active ? "Wait for the running sync to finish, or cancel it, before disconnecting." : undefined}
-              className={btnLink}
-            >
-              Disconnect
-            </button>
-          ) : null}
-        </div>
-      ) : null}
-
-      {it.connected || it.last_sync_at ? (
-        <div className="mt-3">
+        {it.connected || it.last_sync_at ? (
           <button
             type="button"
             data-testid={`history-${it.type}`}
             aria-expanded={historyOpen}
+            aria-controls={historyId}
             onClick={() => setHistoryOpen((v) => !v)}
-            className={btnLink}
+            className={btnSmall}
           >
+            <History aria-hidden className="h-3.5 w-3.5" />
             {historyOpen ? "Hide history" : "History"}
           </button>
-          {historyOpen ? <SyncHistory type={it.type} refreshKey={`${it.active_sync_id ?? ""}|${it.last_sync_at ?? ""}`} /> : null}
+        ) : null}
+        {canConnect && tokenHint && onPasteToken && !pasteOpen ? (
+          <button
+            type="button"
+            data-testid={`paste-token-${it.type}`}
+            onClick={() => {
+              setPasteOpen(true);
+              setPasteError(null);
+            }}
+            className={btnSmall}
+          >
+            <KeyRound aria-hidden className="h-3.5 w-3.5" />
+            Paste a token
+          </button>
+        ) : null}
+        {it.connected && onDisconnect ? (
+          <button
+            type="button"
+            data-testid={`disconnect-${it.type}`}
+            onClick={() => onDisconnect(it.type)}
+            disabled={active || busy === "disconnect"}
+            title={active ? "Wait for the running sync to finish, or cancel it, before disconnecting." : undefined}
+            className={btnDanger}
+          >
+            <Unplug aria-hidden className="h-3.5 w-3.5" />
+            Disconnect
+          </button>
+        ) : null}
+      </div>
+
+      {it.status_message && (needsReauth || it.status !== "connected") ? (
+        <p className="mt-3 rounded-lg bg-amber-50 px-3 py-2 text-xs text-amber-900">{it.status_message}</p>
+      ) : null}
+
+      {/* For people, not operators: which settings are missing is in the README and the start-up log. */}
+      {canConnect && !it.live_available ? (
+        <p data-testid={`live-hint-${it.type}`} className="mt-3 text-xs text-neutral-600">
+          Live connection not set up on this server.
+        </p>
+      ) : null}
+
+      {historyOpen ? (
+        <div id={historyId}>
+          <SyncHistory type={it.type} refreshKey={`${it.active_sync_id ?? ""}|${it.last_sync_at ?? ""}`} />
         </div>
       ) : null}
 

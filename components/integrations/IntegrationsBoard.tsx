@@ -38,13 +38,30 @@ const NOTICE_STYLE: Record<Notice["kind"], string> = {
   error: "border-red-200 bg-red-50 text-red-800",
 };
 
-/** While a sync runs with its modal hidden, refresh the cards this often. */
-const BACKGROUND_REFRESH_MS = 4000;
+/** While any sync runs, refresh the cards this often (runs started in another tab or by the API included). */
+const ACTIVE_REFRESH_MS = 4000;
+/** Otherwise, while the page is visible, look for a run started elsewhere this often. */
+const IDLE_REFRESH_MS = 20_000;
 
 /** The words a card shows for a failed call. */
 function failureMessage(r: ApiFailure): string {
   if (r.status === 0) return "Could not reach the server. Check your connection and try again.";
-  return r.error ?? (r.status === 401 ? "Your session has expired. Please sign in again." : `Request failed (HTTP ${r.status}).`);
+  return r.error ?? (r.status === 401 ? "Your session has expired. Please sign in again." : "Something went wrong on the server. Try again in a moment.");
+}
+
+/**
+ * Where focus goes back to when a dialog of this card closes: the control that opened it when it
+ * is still there and enabled, else the card's next best control, else the card itself.
+ */
+function focusCardControl(type: ConnectorType, preferred: string[]): void {
+  for (const id of [...preferred, `sync-${type}`, `connect-${type}`, `connect-live-${type}`]) {
+    const el = document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+    if (el && !(el as HTMLButtonElement).disabled && el.offsetParent !== null) {
+      el.focus();
+      return;
+    }
+  }
+  document.querySelector<HTMLElement>(`[data-testid="card-${type}"]`)?.focus();
 }
 
 export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
@@ -86,13 +103,34 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
     if (running?.active_sync_id) setModal({ syncId: running.active_sync_id, type: running.type });
   }, [initial]);
 
-  // A sync running in the background (modal hidden): keep the cards current.
-  const hasHiddenActive = items.some((it) => it.active_sync_id && it.active_sync_id !== modal?.syncId);
+  // Follow runs started elsewhere (another tab, the API, an email link): refresh when the page
+  // comes back into view or focus, every few seconds while any run is active, and now and then
+  // otherwise while the page is visible.
+  const anyActive = items.some((it) => it.active_sync_id);
   useEffect(() => {
-    if (!hasHiddenActive) return;
-    const t = setInterval(() => void refresh(), BACKGROUND_REFRESH_MS);
-    return () => clearInterval(t);
-  }, [hasHiddenActive, refresh]);
+    const onVisible = () => {
+      if (document.visibilityState === "visible") void refresh();
+    };
+    window.addEventListener("focus", onVisible);
+    document.addEventListener("visibilitychange", onVisible);
+    const t = setInterval(() => {
+      if (document.visibilityState === "visible") void refresh();
+    }, anyActive ? ACTIVE_REFRESH_MS : IDLE_REFRESH_MS);
+    return () => {
+      window.removeEventListener("focus", onVisible);
+      document.removeEventListener("visibilitychange", onVisible);
+      clearInterval(t);
+    };
+  }, [anyActive, refresh]);
+
+  // Focus goes back to the card whose dialog just closed (after React has rendered the card
+  // without the dialog: the Sync button may be enabled again, or "View progress" may have appeared).
+  const [returnFocus, setReturnFocus] = useState<{ type: ConnectorType; preferred: string[] } | null>(null);
+  useEffect(() => {
+    if (!returnFocus) return;
+    focusCardControl(returnFocus.type, returnFocus.preferred);
+    setReturnFocus(null);
+  }, [returnFocus]);
 
   const connect = async (type: ConnectorType) => {
     setError(null);
@@ -148,7 +186,7 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
       const it = r.body.integration;
       if (it) setItems((list) => list.map((x) => (x.type === type ? it : x)));
       else void refresh();
-      setDisconnecting(null);
+      closeDisconnect();
       setNotice({ kind: r.body.revoked === false ? "warning" : "success", text: r.body.message ?? `${connectorLabel(type)} is disconnected.` });
     } else if (!handleUnauthorized(r.status)) {
       setDisconnecting({ type, error: failureMessage(r) });
@@ -216,7 +254,18 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
     [refresh],
   );
 
-  const closeModal = useCallback(() => setModal(null), []);
+  const modalRef = useRef(modal);
+  modalRef.current = modal;
+  const closeModal = useCallback(() => {
+    const m = modalRef.current;
+    if (m) setReturnFocus({ type: m.type, preferred: [`view-progress-${m.type}`, `sync-${m.type}`] });
+    setModal(null);
+  }, []);
+
+  const closeDisconnect = () => {
+    if (disconnecting) setReturnFocus({ type: disconnecting.type, preferred: [`disconnect-${disconnecting.type}`] });
+    setDisconnecting(null);
+  };
 
   return (
     <div>
@@ -266,7 +315,7 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
         </div>
       ) : null}
 
-      <div className="grid grid-cols-1 gap-5 sm:grid-cols-2 xl:grid-cols-4">
+      <div className="grid grid-cols-1 items-start gap-5 md:grid-cols-2">
         {items.map((it) => (
           <IntegrationCard
             key={it.type}
@@ -293,7 +342,7 @@ export function IntegrationsBoard({ initial }: IntegrationsBoardProps) {
                 busy={busy[it.type] === "disconnect"}
                 error={disconnecting.error}
                 onConfirm={(del) => void confirmDisconnect(del)}
-                onCancel={() => setDisconnecting(null)}
+                onCancel={closeDisconnect}
               />
             ) : null;
           })()

@@ -1,10 +1,11 @@
 "use client";
 
 // The last runs of one connection: when, how long, found / processed / failed, how it ended and
-// why, failed items with reasons (on demand), and a small SVG chart of items and duration per run.
+// why, failed items with reasons (on demand), and a chart of items per run.
 import { useEffect, useState } from "react";
 import { Loader2 } from "lucide-react";
-import { formatCount } from "./labels";
+import { formatCount, formatDateTime, formatDay, plural } from "./labels";
+import { Details } from "./SyncModalParts";
 import type { FailureItem } from "./use-sync-failures";
 
 // The API answer's shape, from the module that produces it (a type: nothing server-side is bundled).
@@ -16,7 +17,7 @@ export type { HistoryRun };
 const STATUS_TEXT: Record<string, { text: string; cls: string }> = {
   complete: { text: "Completed", cls: "text-green-700" },
   error: { text: "Failed", cls: "text-red-700" },
-  cancelled: { text: "Cancelled", cls: "text-neutral-500" },
+  cancelled: { text: "Cancelled", cls: "text-neutral-600" },
 };
 
 export function formatDuration(ms: number | null): string {
@@ -28,46 +29,92 @@ export function formatDuration(ms: number | null): string {
   return `${m} min ${Math.round(s % 60)} s`;
 }
 
-/** Items (bars) and duration (line) per run, oldest on the left. No chart library. */
+/** 2, 4, 6, 8, 10, 20, 40… : the smallest of these at or above n (the top of the y axis; its half is whole too). */
+export function niceCeil(n: number): number {
+  if (n <= 2) return 2;
+  const p = 10 ** Math.floor(Math.log10(n));
+  for (const m of [1, 2, 4, 6, 8, 10]) if (m * p >= n) return m * p;
+  return 10 * p;
+}
+
+function runLabel(r: HistoryRun): string {
+  const st = STATUS_TEXT[r.status]?.text ?? "Running";
+  return `${formatDateTime(r.started_at)}: ${st}, ${formatCount(r.processed_items)} processed, ${formatCount(r.failed_items)} failed, ${formatDuration(r.duration_ms)}`;
+}
+
+/**
+ * Items per run, oldest on the left: processed (blue) with failed (red) stacked on top, a y axis
+ * with its scale and the first and last run's dates under the x axis. Drawn with HTML boxes (no
+ * chart library): the labels keep their size however narrow the card. Values: on hover, and in
+ * the list below the chart.
+ */
 export function HistoryChart({ runs }: { runs: HistoryRun[] }) {
   const points = [...runs].reverse();
   if (points.length === 0) return null;
-  const W = 260;
-  const H = 64;
-  const pad = 4;
-  const maxItems = Math.max(1, ...points.map((r) => r.processed_items + r.failed_items));
-  const maxDur = Math.max(1, ...points.map((r) => r.duration_ms ?? 0));
-  const step = (W - pad * 2) / points.length;
-  const bar = Math.max(2, step * 0.6);
-  const line = points
-    .map((r, i) => {
-      const x = pad + step * i + step / 2;
-      const y = H - pad - ((r.duration_ms ?? 0) / maxDur) * (H - pad * 2);
-      return `${x.toFixed(1)},${y.toFixed(1)}`;
-    })
-    .join(" ");
+  const top = niceCeil(Math.max(1, ...points.map((r) => r.processed_items + r.failed_items)));
+  const items = points.reduce((n, r) => n + r.processed_items + r.failed_items, 0);
+  const failed = points.reduce((n, r) => n + r.failed_items, 0);
+  const failedShare = items > 0 ? (failed / items) * 100 : 0;
+  const first = points[0]!;
+  const last = points[points.length - 1]!;
+  const summary = `${plural(points.length, "run", "runs")} · ${plural(items, "item", "items")} · ${
+    failed > 0 ? `${failedShare < 1 ? "<1" : Math.round(failedShare)}% failed` : "none failed"
+  }`;
   return (
-    <figure className="mt-2">
-      <svg data-testid="history-chart" viewBox={`0 0 ${W} ${H}`} width="100%" height={H} role="img" aria-label="Items and duration per run, oldest to newest">
-        {points.map((r, i) => {
-          const x = pad + step * i + (step - bar) / 2;
-          const okH = (r.processed_items / maxItems) * (H - pad * 2);
-          const failH = (r.failed_items / maxItems) * (H - pad * 2);
-          return (
-            <g key={r.id}>
-              <title>{`${new Date(r.started_at).toLocaleString("en-US")}: ${r.processed_items} processed, ${r.failed_items} failed, ${formatDuration(r.duration_ms)}`}</title>
-              <rect x={x} y={H - pad - okH} width={bar} height={okH} className="fill-blue-300" />
-              <rect x={x} y={H - pad - okH - failH} width={bar} height={failH} className="fill-red-400" />
-            </g>
-          );
-        })}
-        {points.length > 1 ? <polyline points={line} fill="none" strokeWidth={1.5} className="stroke-amber-600" /> : null}
-      </svg>
-      <figcaption className="flex gap-3 text-[11px] text-neutral-500">
-        <span><span className="mr-1 inline-block h-2 w-2 bg-blue-300" />processed</span>
-        <span><span className="mr-1 inline-block h-2 w-2 bg-red-400" />failed</span>
-        <span><span className="mr-1 inline-block h-0.5 w-3 bg-amber-600 align-middle" />duration</span>
+    <figure className="text-[11px] text-neutral-600">
+      <figcaption className="mb-1.5 flex flex-wrap items-baseline justify-between gap-x-3">
+        <span className="font-medium text-neutral-800">Items per run</span>
+        <span data-testid="history-summary">{summary}</span>
       </figcaption>
+      <div className="flex gap-1.5">
+        <div aria-hidden className="relative h-28 w-9 shrink-0 text-right tabular-nums">
+          <span className="absolute right-0 -top-1.5">{formatCount(top)}</span>
+          <span className="absolute right-0 top-1/2 -translate-y-1/2">{formatCount(top / 2)}</span>
+          <span className="absolute right-0 -bottom-1.5">0</span>
+        </div>
+        <div
+          data-testid="history-chart"
+          role="img"
+          aria-label={`Items per run, oldest to newest: ${points.map(runLabel).join("; ")}`}
+          className="relative h-28 min-w-0 flex-1 border-b border-l border-neutral-400"
+        >
+          <div aria-hidden className="absolute inset-x-0 top-0 border-t border-dashed border-neutral-200" />
+          <div aria-hidden className="absolute inset-x-0 top-1/2 border-t border-dashed border-neutral-200" />
+          <div className="absolute inset-0 flex items-end gap-0.5 px-0.5">
+            {points.map((r) => {
+              const okPct = (r.processed_items / top) * 100;
+              const failPct = (r.failed_items / top) * 100;
+              return (
+                <div key={r.id} title={runLabel(r)} className="flex h-full max-w-6 min-w-0 flex-1 flex-col justify-end hover:opacity-80">
+                  {r.failed_items > 0 ? <div className="w-full bg-red-500" style={{ height: `max(3px, ${failPct}%)` }} /> : null}
+                  {r.processed_items > 0 ? <div className="w-full bg-blue-500" style={{ height: `${okPct}%` }} /> : null}
+                  {r.processed_items + r.failed_items === 0 ? <div className="h-px w-full bg-neutral-400" /> : null}
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      </div>
+      <div className="ml-[2.625rem] mt-1 flex justify-between gap-2">
+        <time dateTime={first.started_at} suppressHydrationWarning>
+          {formatDay(first.started_at)}
+        </time>
+        {points.length > 1 ? (
+          <time dateTime={last.started_at} suppressHydrationWarning>
+            {formatDay(last.started_at)}
+          </time>
+        ) : null}
+      </div>
+      <div className="mt-1.5 flex gap-3">
+        <span>
+          <span aria-hidden className="mr-1 inline-block h-2 w-2 bg-blue-500" />
+          processed
+        </span>
+        <span>
+          <span aria-hidden className="mr-1 inline-block h-2 w-2 bg-red-500" />
+          failed
+        </span>
+      </div>
     </figure>
   );
 }
@@ -90,9 +137,10 @@ function Failures({ runId }: { runId: string }) {
       {items.map((f) => (
         <li key={f.external_id} className="break-words">
           <span className="font-medium">{f.title ?? f.external_id}</span>: {f.reason}
+          <Details text={f.detail} />
         </li>
       ))}
-      {total > items.length ? <li className="text-neutral-500">…and {formatCount(total - items.length)} more</li> : null}
+      {total > items.length ? <li className="text-neutral-600">…and {formatCount(total - items.length)} more</li> : null}
     </ul>
   );
 }
@@ -112,15 +160,15 @@ export function SyncHistory({ type, refreshKey }: { type: string; refreshKey?: s
       } else if (r.status === 0) {
         setError("Could not load the history.");
       } else {
-        setError((!r.ok && r.error) || `Could not load the history (HTTP ${r.status}).`);
+        setError((!r.ok && r.error) || "Could not load the history. Try again in a moment.");
       }
     });
     return () => c.abort();
   }, [type, refreshKey]);
 
-  if (error) return <p className="mt-3 text-xs text-red-700">{error}</p>;
+  if (error) return <p role="alert" className="mt-3 text-xs text-red-700">{error}</p>;
   if (runs === null) return <Loader2 aria-hidden className="mt-3 h-4 w-4 animate-spin text-neutral-400" />;
-  if (runs.length === 0) return <p className="mt-3 text-xs text-neutral-500">No syncs yet.</p>;
+  if (runs.length === 0) return <p className="mt-3 text-xs text-neutral-600">No syncs yet.</p>;
 
   return (
     <div data-testid={`history-panel-${type}`} className="mt-3 rounded-xl bg-neutral-50 p-3 ring-1 ring-neutral-200">
@@ -143,7 +191,7 @@ export function SyncHistory({ type, refreshKey }: { type: string; refreshKey?: s
             >
               <div className="flex flex-wrap items-baseline justify-between gap-x-2">
                 <time dateTime={r.started_at} className="text-neutral-700" suppressHydrationWarning>
-                  {new Date(r.started_at).toLocaleString("en-US", { dateStyle: "short", timeStyle: "short" })}
+                  {formatDateTime(r.started_at)}
                 </time>
                 <span className={`font-medium ${st.cls}`}>{st.text}</span>
               </div>
@@ -154,7 +202,7 @@ export function SyncHistory({ type, refreshKey }: { type: string; refreshKey?: s
                     type="button"
                     onClick={() => setOpenFailures(openFailures === r.id ? null : r.id)}
                     aria-expanded={openFailures === r.id}
-                    className="text-red-700 underline-offset-2 hover:underline"
+                    className="rounded text-red-700 underline underline-offset-2 hover:text-red-800 focus-visible:outline-2 focus-visible:outline-red-600"
                   >
                     {formatCount(r.failed_items)} failed
                   </button>
@@ -162,7 +210,8 @@ export function SyncHistory({ type, refreshKey }: { type: string; refreshKey?: s
                   "0 failed"
                 )}
               </div>
-              {why ? <p className="mt-0.5 break-words text-neutral-500">{why}</p> : null}
+              {why ? <p className="mt-0.5 break-words text-neutral-600">{why}</p> : null}
+              <Details text={r.detail} />
               {openFailures === r.id ? <Failures runId={r.id} /> : null}
             </li>
           );

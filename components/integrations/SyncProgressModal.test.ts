@@ -57,14 +57,18 @@ describe("SyncProgressModal markup", () => {
     expect(html).not.toContain("0%");
     expect(testid(html, "sync-hide")).toBe(true);
     expect(testid(html, "sync-cancel")).toBe(true);
-    expect(testid(html, "sync-close")).toBe(false);
+    // The × is always there; while the sync runs it only hides the modal.
+    expect(html).toMatch(/data-testid="sync-close"[^>]*>|aria-label="Hide \(the sync keeps running\)"/);
+    expect(html).toContain('aria-label="Hide (the sync keeps running)"');
+    // Nothing counted yet: "counting…", never a 0 Found.
+    expect(html).toMatch(/data-testid="sync-found"[^>]*>counting…</);
   });
 
   it("running with a known total: determinate bar, counters, current item", () => {
     const html = render(pd());
     expect(html).toContain('data-status="syncing"');
-    expect(html).toContain('aria-valuenow="25"');
-    expect(html).toMatch(/data-testid="sync-percent"[^>]*>25%</);
+    expect(html).toContain('aria-valuenow="26"'); // (50 + 2) / 200, from the numbers shown
+    expect(html).toMatch(/data-testid="sync-percent"[^>]*>26%</);
     expect(html).toMatch(/data-testid="sync-found"[^>]*>200</);
     expect(html).toMatch(/data-testid="sync-processed"[^>]*>50</);
     expect(html).toMatch(/data-testid="sync-failed"[^>]*>2</);
@@ -94,7 +98,9 @@ describe("SyncProgressModal markup", () => {
 
   it("complete: success box, close button, no cancel", () => {
     const html = render(pd({ status: "complete", processed_items: 198, percent_complete: 100, current_item: undefined }));
-    expect(html).toContain("Sync completed successfully! 198 items processed.");
+    expect(html).toMatch(/data-testid="sync-title"[^>]*>GitHub synced</);
+    expect(html).toMatch(/data-testid="sync-success"[^>]*>198 items synced; 2 items could not be synced.</);
+    expect(html).not.toContain("Syncing GitHub");
     expect(testid(html, "sync-close")).toBe(true);
     expect(testid(html, "sync-cancel")).toBe(false);
     expect(testid(html, "sync-hide")).toBe(false);
@@ -103,7 +109,8 @@ describe("SyncProgressModal markup", () => {
 
   it("error: error box with the message", () => {
     const html = render(pd({ status: "error", error_message: "No progress for 120 s; the sync was stopped." }));
-    expect(html).toMatch(/data-testid="sync-error"[^>]*>No progress for 120 s; the sync was stopped.</);
+    expect(html).toMatch(/data-testid="sync-error"[^>]*><p>No progress for 120 s; the sync was stopped.</);
+    expect(html).toMatch(/data-testid="sync-title"[^>]*>GitHub sync failed</);
     expect(testid(html, "sync-close")).toBe(true);
     expect(testid(html, "sync-success")).toBe(false);
   });
@@ -112,7 +119,32 @@ describe("SyncProgressModal markup", () => {
     const html = render(pd({ status: "cancelled" }));
     expect(html).toContain('data-status="cancelled"');
     expect(testid(html, "sync-cancelled")).toBe(true);
+    expect(html).toMatch(/data-testid="sync-title"[^>]*>Sync cancelled</);
+    expect(html).toContain("Stopped after 52 of 200 items.");
     expect(testid(html, "sync-error")).toBe(false);
+  });
+
+  it("found is never less than processed + failed; percent from the same numbers", () => {
+    const html = render(pd({ total_items: 0, processed_items: 105, failed_items: 0, percent_complete: 0, counting: false }));
+    expect(html).toMatch(/data-testid="sync-found"[^>]*>105</);
+    expect(html).toMatch(/data-testid="sync-percent"[^>]*>99%</);
+  });
+
+  it("time left only from a numeric eta_s", () => {
+    expect(render(pd({ eta_s: 185 }))).toMatch(/data-testid="sync-eta"[^>]*>about 3 min left</);
+    expect(testid(render(pd()), "sync-eta")).toBe(false);
+  });
+
+  it("error with a technical detail: person words first, the detail behind Details", () => {
+    const html = render(pd({ status: "error", error_message: "GitHub is not answering. Try again later.", error_detail: "HTTP 503 after 4 attempts" }));
+    expect(html).toContain("GitHub is not answering. Try again later.");
+    expect(html).toMatch(/<details[^>]*data-testid="sync-error-details"[\s\S]*Details[\s\S]*HTTP 503 after 4 attempts/);
+  });
+
+  it("a re-sync with nothing new says Already up to date, once", () => {
+    const html = render(pd({ status: "complete", total_items: 0, processed_items: 0, failed_items: 0, percent_complete: 100 }));
+    expect(html).toContain("Already up to date");
+    expect(html).not.toContain("0 items synced");
   });
 
   it("tracking lost: message and a close button", () => {

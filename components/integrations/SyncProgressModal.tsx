@@ -3,10 +3,12 @@
 import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from "react";
 import { Ban, CheckCircle, Clock, Loader2, WifiOff, X, XCircle } from "lucide-react";
 import type { ProgressData } from "@/lib/contract";
-import { secondsUntil, type SyncPhase } from "./progress-reducer";
+import type { SyncPhase } from "./progress-reducer";
 import { useSyncProgress } from "./use-sync-progress";
 import { useSyncFailures } from "./use-sync-failures";
 import { connectorLabel, formatCount } from "./labels";
+import { modalView } from "./modal-view";
+import { Counters, Details, FailuresBox } from "./SyncModalParts";
 import { cancelSync } from "@/components/api-client";
 
 export const AUTO_CLOSE_SECONDS = 3;
@@ -33,7 +35,7 @@ function useNow(active: boolean, intervalMs = 500): number {
 }
 
 function StatusIcon({ phase }: { phase: SyncPhase | null }) {
-  const cls = "h-12 w-12";
+  const cls = "h-10 w-10";
   switch (phase) {
     case "complete":
       return <CheckCircle aria-hidden className={`${cls} text-green-600`} />;
@@ -62,13 +64,14 @@ async function postCancel(syncId: string): Promise<{ ok: true; progress: unknown
   const r = await cancelSync(syncId);
   if (r.ok) return { ok: true, progress: r.body.progress };
   if (r.status === 0) return { ok: false, error: "Could not reach the server to cancel the sync." };
-  return { ok: false, error: r.error ?? `Could not cancel the sync (HTTP ${r.status}).` };
+  return { ok: false, error: r.error ?? "Could not cancel the sync. Try again in a moment." };
 }
 
 export function SyncProgressModal({ syncId, connectorType, onClose, onFinished }: SyncProgressModalProps) {
   const { progress, connection, finished, phase, error: trackingError, applySnapshot } = useSyncProgress(syncId);
   const titleId = useId();
   const stageId = useId();
+  const outcomeId = useId();
   const dialogRef = useRef<HTMLDivElement>(null);
 
   // Latest callbacks without re-running effects when the parent re-renders.
@@ -107,9 +110,8 @@ export function SyncProgressModal({ syncId, connectorType, onClose, onFinished }
 
   const failures = useSyncFailures(syncId, progress?.failed_items ?? 0, finished);
 
-  // Rate-limit countdown from retry_at.
+  // One ticking clock for the rate-limit countdown: the stage words are computed from retry_at and it.
   const now = useNow(phase === "rate_limited");
-  const retryIn = phase === "rate_limited" ? secondsUntil(progress?.retry_at, now) : null;
 
   // Cancel.
   const [cancelState, setCancelState] = useState<"idle" | "pending" | "requested">("idle");
@@ -127,11 +129,10 @@ export function SyncProgressModal({ syncId, connectorType, onClose, onFinished }
     }
   }, [syncId, applySnapshot]);
 
-  // Focus: move into the dialog, give it back on unmount.
+  // Focus: move into the dialog. Giving it back is the opener's job (IntegrationsBoard), which
+  // knows the control that opened it even when that control was disabled meanwhile.
   useEffect(() => {
-    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     dialogRef.current?.focus();
-    return () => previous?.focus?.();
   }, []);
 
   // Escape hides (never cancels).
@@ -168,68 +169,89 @@ export function SyncProgressModal({ syncId, connectorType, onClose, onFinished }
 
   const label = connectorLabel(connectorType);
   const running = !finished && !trackingError;
-  const total = progress?.total_items ?? 0;
-  const processed = progress?.processed_items ?? 0;
-  const failed = progress?.failed_items ?? 0;
-  const indeterminate = running && total === 0;
-  const percent = phase === "complete" ? 100 : Math.round(Math.min(100, Math.max(0, progress?.percent_complete ?? 0)));
-  const stage = progress?.stage || (trackingError ? "Progress unavailable" : "Connecting…");
+  const view = modalView(progress, phase, { connectorType, now, lost: Boolean(trackingError) });
+  const indeterminate = running && view.percent === null;
+  const percent = view.percent ?? 0;
+  const describedBy = running ? stageId : outcomeId;
 
   return (
-    <div className="fixed inset-0 z-50 flex items-center justify-center bg-neutral-900/50 p-4 backdrop-blur-[1px]">
+    <div className="fixed inset-0 z-50 flex items-end justify-center bg-neutral-900/50 backdrop-blur-[1px] sm:items-center sm:p-4">
       <div
         ref={dialogRef}
         role="dialog"
         aria-modal="true"
         aria-labelledby={titleId}
-        aria-describedby={stageId}
+        aria-describedby={describedBy}
         tabIndex={-1}
         onKeyDown={trapTab}
         data-testid="sync-modal"
         data-status={progress?.status ?? "loading"}
         data-phase={phase ?? "loading"}
         data-connection={connection}
-        className="max-h-[calc(100dvh-2rem)] w-full max-w-md overflow-y-auto rounded-2xl bg-white p-6 shadow-xl outline-none ring-1 ring-neutral-200"
+        className="max-h-[92dvh] w-full overflow-y-auto rounded-t-2xl bg-white p-5 pb-[max(1.25rem,env(safe-area-inset-bottom))] shadow-xl outline-none ring-1 ring-neutral-200 sm:max-h-[calc(100dvh-2rem)] sm:max-w-md sm:rounded-2xl sm:p-6"
       >
-        {/* Header */}
-        <div className="mb-4 flex items-center justify-between gap-4">
-          <h2 id={titleId} className="text-lg font-semibold text-neutral-900">
-            Syncing {label}
+        {/* Header: the title follows the state; the close button is always there (while running it only hides). */}
+        <div className="mb-4 flex items-center justify-between gap-3">
+          <h2 id={titleId} data-testid="sync-title" className="min-w-0 text-lg font-semibold text-neutral-900">
+            {view.title}
           </h2>
-          {!running ? (
-            <button
-              type="button"
-              onClick={() => onCloseRef.current()}
-              aria-label="Close"
-              data-testid="sync-close"
-              className="rounded-md p-1 text-neutral-400 hover:bg-neutral-100 hover:text-neutral-600 focus-visible:outline-2 focus-visible:outline-blue-600"
-            >
-              <X aria-hidden className="h-5 w-5" />
-            </button>
-          ) : null}
+          <button
+            type="button"
+            onClick={() => onCloseRef.current()}
+            aria-label={running ? "Hide (the sync keeps running)" : "Close"}
+            title={running ? "Hide — the sync keeps running" : "Close"}
+            data-testid="sync-close"
+            className="-mr-1 shrink-0 rounded-md p-2 text-neutral-500 hover:bg-neutral-100 hover:text-neutral-700 focus-visible:outline-2 focus-visible:outline-blue-600"
+          >
+            <X aria-hidden className="h-5 w-5" />
+          </button>
         </div>
 
-        {/* Status icon */}
-        <div className="mb-4 flex justify-center">
-          {trackingError && !progress ? <WifiOff aria-hidden className="h-12 w-12 text-neutral-400" /> : <StatusIcon phase={phase} />}
+        <div className="mb-3 flex justify-center">
+          {trackingError && !progress ? <WifiOff aria-hidden className="h-10 w-10 text-neutral-500" /> : <StatusIcon phase={phase} />}
         </div>
 
-        {/* Stage + current item */}
-        <div className="mb-4 text-center" aria-live="polite">
-          <p id={stageId} data-testid="sync-stage" className="text-base font-medium text-neutral-900">
-            {stage}
-          </p>
-          {progress?.current_item && running ? (
-            <p data-testid="sync-current-item" title={progress.current_item} className="mt-1 truncate text-sm text-neutral-500">
-              {progress.current_item}
+        {/* How it ended: one sentence, with the technical side behind "Details". */}
+        {phase === "error" ? (
+          <div id={outcomeId} data-testid="sync-error" role="alert" className="mb-4 rounded-xl border border-red-200 bg-red-50 p-4 text-sm text-red-800">
+            <p>{view.outcome}</p>
+            <Details text={progress?.error_detail} testId="sync-error-details" tone="red" />
+          </div>
+        ) : null}
+        {phase === "complete" ? (
+          <div id={outcomeId} data-testid="sync-success" role="status" className="mb-4 rounded-xl border border-green-200 bg-green-50 p-4 text-sm text-green-800">
+            {view.outcome}
+          </div>
+        ) : null}
+        {phase === "cancelled" ? (
+          <div id={outcomeId} data-testid="sync-cancelled" role="status" className="mb-4 rounded-xl border border-neutral-200 bg-neutral-50 p-4 text-sm text-neutral-700">
+            {view.outcome}
+          </div>
+        ) : null}
+        {trackingError ? (
+          <div id={phase ? undefined : outcomeId} data-testid="sync-lost" role="alert" className="mb-4 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900">
+            {trackingError}
+          </div>
+        ) : null}
+
+        {/* Stage, current item and time left (running only): one live region. */}
+        {running ? (
+          <div className="mb-4 text-center" aria-live="polite">
+            <p id={stageId} data-testid="sync-stage" className={`text-base font-medium ${phase === "rate_limited" ? "text-amber-800" : "text-neutral-900"}`}>
+              {view.stage}
             </p>
-          ) : null}
-          {phase === "rate_limited" && retryIn !== null ? (
-            <p data-testid="sync-retry" className="mt-1 text-sm text-amber-700">
-              {retryIn > 0 ? `Rate limited — resuming in ${retryIn} s` : "Resuming…"}
-            </p>
-          ) : null}
-        </div>
+            {progress?.current_item ? (
+              <p data-testid="sync-current-item" title={progress.current_item} className="mt-1 truncate text-sm text-neutral-600">
+                {progress.current_item}
+              </p>
+            ) : null}
+            {view.timeLeft ? (
+              <p data-testid="sync-eta" className="mt-1 text-sm text-neutral-600">
+                {view.timeLeft}
+              </p>
+            ) : null}
+          </div>
+        ) : null}
 
         {/* Progress bar */}
         <div className="mb-4">
@@ -246,19 +268,16 @@ export function SyncProgressModal({ syncId, connectorType, onClose, onFinished }
             {indeterminate ? (
               <div className="absolute inset-y-0 w-1/3 rounded-full bg-blue-600 animate-indeterminate motion-reduce:left-1/3 motion-reduce:animate-none" />
             ) : (
-              <div
-                className={`h-full rounded-full transition-[width] duration-300 ${BAR_COLOR[phase ?? "running"]}`}
-                style={{ width: `${percent}%` }}
-              />
+              <div className={`h-full rounded-full transition-[width] duration-300 ${BAR_COLOR[phase ?? "running"]}`} style={{ width: `${percent}%` }} />
             )}
           </div>
-          <div className="mt-2 flex justify-between text-sm text-neutral-600">
+          <div className="mt-2 flex justify-between gap-3 text-sm text-neutral-600">
             {indeterminate ? (
-              <span>{processed > 0 ? `${formatCount(processed)} processed, counting…` : "Counting items…"}</span>
+              <span>{view.processed > 0 ? `${formatCount(view.processed)} processed, counting…` : "Counting items…"}</span>
             ) : (
               <>
                 <span data-testid="sync-fraction">
-                  {formatCount(processed)} / {formatCount(total)}
+                  {formatCount(view.processed + view.failed)} of {formatCount(view.found)} done
                 </span>
                 <span data-testid="sync-percent">{percent}%</span>
               </>
@@ -266,73 +285,9 @@ export function SyncProgressModal({ syncId, connectorType, onClose, onFinished }
           </div>
         </div>
 
-        {/* Counters */}
-        <dl className="mb-4 grid grid-cols-3 gap-3">
-          <div className="flex flex-col-reverse rounded-xl bg-neutral-50 py-3 text-center">
-            <dt className="text-xs text-neutral-500">Found</dt>
-            <dd data-testid="sync-found" className="text-2xl font-semibold tabular-nums text-neutral-900">
-              {formatCount(total)}
-            </dd>
-          </div>
-          <div className="flex flex-col-reverse rounded-xl bg-neutral-50 py-3 text-center">
-            <dt className="text-xs text-neutral-500">Processed</dt>
-            <dd data-testid="sync-processed" className="text-2xl font-semibold tabular-nums text-green-700">
-              {formatCount(processed)}
-            </dd>
-          </div>
-          <div className="flex flex-col-reverse rounded-xl bg-neutral-50 py-3 text-center">
-            <dt className="text-xs text-neutral-500">Failed</dt>
-            <dd data-testid="sync-failed" className={`text-2xl font-semibold tabular-nums ${failed > 0 ? "text-red-600" : "text-neutral-400"}`}>
-              {formatCount(failed)}
-            </dd>
-          </div>
-        </dl>
+        <Counters counting={view.counting} found={view.found} processed={view.processed} failed={view.failed} />
 
-        {failures.length > 0 ? (
-          <div data-testid="sync-failures" className="mb-4 rounded-xl border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900">
-            <p className="mb-1 font-medium">Items that could not be synced</p>
-            <ul className="space-y-1">
-              {failures.map((f) => (
-                <li key={f.external_id} className="truncate" title={`${f.title ?? f.external_id}: ${f.reason}`}>
-                  <span className="font-medium">{f.title ?? f.external_id}</span>: {f.reason}
-                </li>
-              ))}
-            </ul>
-            {(progress?.failed_items ?? 0) > failures.length ? (
-              <p className="mt-1 text-xs text-amber-800">and {formatCount((progress?.failed_items ?? 0) - failures.length)} more</p>
-            ) : null}
-          </div>
-        ) : null}
-
-        {/* Outcome boxes */}
-        {phase === "error" || (progress?.error_message && phase !== "complete") ? (
-          <div data-testid="sync-error" role="alert" className="mb-4 rounded-xl border border-red-200 bg-red-50 p-4 text-sm text-red-800">
-            {progress?.error_message || "The sync failed."}
-          </div>
-        ) : null}
-
-        {phase === "complete" ? (
-          <div data-testid="sync-success" role="status" className="mb-4 rounded-xl border border-green-200 bg-green-50 p-4 text-sm text-green-800">
-            <p>Sync completed successfully! {formatCount(processed)} items processed.</p>
-            {failed > 0 ? (
-              <p className="mt-1 text-green-900/80">
-                {formatCount(failed)} {failed === 1 ? "item" : "items"} could not be processed.
-              </p>
-            ) : null}
-          </div>
-        ) : null}
-
-        {phase === "cancelled" ? (
-          <div data-testid="sync-cancelled" role="status" className="mb-4 rounded-xl border border-neutral-200 bg-neutral-50 p-4 text-sm text-neutral-700">
-            Sync cancelled. {formatCount(processed)} {processed === 1 ? "item was" : "items were"} processed before it stopped.
-          </div>
-        ) : null}
-
-        {trackingError ? (
-          <div data-testid="sync-lost" role="alert" className="mb-4 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900">
-            {trackingError}
-          </div>
-        ) : null}
+        <FailuresBox failures={failures} failedCount={view.failed} />
 
         {cancelError ? (
           <div data-testid="sync-cancel-error" role="alert" className="mb-4 rounded-xl border border-red-200 bg-red-50 p-3 text-sm text-red-800">
@@ -341,7 +296,7 @@ export function SyncProgressModal({ syncId, connectorType, onClose, onFinished }
         ) : null}
 
         {connection === "reconnecting" && running ? (
-          <p data-testid="sync-reconnecting" role="status" className="mb-4 flex items-center justify-center gap-1.5 text-xs text-neutral-500">
+          <p data-testid="sync-reconnecting" role="status" className="mb-4 flex items-center justify-center gap-1.5 text-xs text-neutral-600">
             <Loader2 aria-hidden className="h-3 w-3 animate-spin motion-reduce:animate-none" />
             Reconnecting…
           </p>
@@ -369,7 +324,7 @@ export function SyncProgressModal({ syncId, connectorType, onClose, onFinished }
             </button>
           </div>
         ) : phase === "complete" && closeIn !== null ? (
-          <p data-testid="sync-autoclose" className="text-center text-xs text-neutral-500">
+          <p data-testid="sync-autoclose" className="text-center text-xs text-neutral-600">
             Closing in {closeIn} s…
           </p>
         ) : null}

@@ -76,6 +76,10 @@ export function parseProgress(input: unknown): ProgressData | null {
     started_at: typeof v.started_at === "string" ? v.started_at : "",
     finished_at: opt("finished_at"),
     retry_at: opt("retry_at"),
+    // Optional fields (a server that does not send them yet leaves them out).
+    ...(typeof v.eta_s === "number" && Number.isFinite(v.eta_s) && v.eta_s >= 0 ? { eta_s: v.eta_s } : {}),
+    ...(typeof v.counting === "boolean" ? { counting: v.counting } : {}),
+    ...(opt("error_detail") ? { error_detail: opt("error_detail") } : {}),
   };
 }
 

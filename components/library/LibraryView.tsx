@@ -1,8 +1,10 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
-import { ExternalLink, FileText, Folder, GitBranch, Loader2, Mail, MessageSquare, Search, type LucideIcon } from "lucide-react";
-import { connectorLabel } from "@/components/integrations/labels";
+import Link from "next/link";
+import { FileText, Folder, GitBranch, Loader2, Mail, MessageSquare, Search, type LucideIcon } from "lucide-react";
+import { connectorLabel, formatDateTime } from "@/components/integrations/labels";
+import { stripMarkdown } from "./plain-text";
 
 // The API answer's shapes, from the module that produces them (types: nothing server-side is bundled).
 import type { HighlightedText, SearchHit as LibraryDocument } from "@/lib/contract/api";
@@ -43,20 +45,9 @@ export function Highlighted({ value }: { value: HighlightedText }): ReactNode {
   return <>{out}</>;
 }
 
-/** Only http(s) links are opened (a provider never sends anything else; this keeps javascript: out). */
-function safeUrl(url: string | null): string | null {
-  if (!url) return null;
-  try {
-    const u = new URL(url);
-    return u.protocol === "https:" || u.protocol === "http:" ? u.toString() : null;
-  } catch {
-    return null;
-  }
-}
-
-function formatDate(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? "" : d.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
+/** The page of this app that shows one item (sandbox items have no real page at the provider). */
+export function documentHref(id: string): string {
+  return `/library/${encodeURIComponent(id)}`;
 }
 
 interface Props {
@@ -103,7 +94,7 @@ export function LibraryView({ initialQuery, initialProvider, initialKind }: Prop
       }
       if (r.status === 0) throw new Error("Could not reach the server. Check your connection and try again.");
       if (!r.ok || !Array.isArray(r.body.documents)) {
-        throw new Error((!r.ok && r.error) || `Search failed (HTTP ${r.status}).`);
+        throw new Error((!r.ok && r.error) || "Search failed. Try again in a moment.");
       }
       return { documents: r.body.documents, next: r.body.next_cursor ?? null };
     },
@@ -182,7 +173,7 @@ export function LibraryView({ initialQuery, initialProvider, initialKind }: Prop
   return (
     <div>
       <div className="flex flex-wrap items-center gap-3">
-        <label className="relative min-w-64 flex-1">
+        <label className="relative w-full min-w-0 sm:w-auto sm:min-w-64 sm:flex-1">
           <span className="sr-only">Search the library</span>
           <Search aria-hidden className="pointer-events-none absolute left-3 top-1/2 h-4 w-4 -translate-y-1/2 text-neutral-400" />
           <input
@@ -219,7 +210,7 @@ export function LibraryView({ initialQuery, initialProvider, initialKind }: Prop
         </label>
       </div>
 
-      <p className="mt-3 text-xs text-neutral-500" aria-live="polite">
+      <p className="mt-3 text-xs text-neutral-600" aria-live="polite">
         {loading ? "Searching…" : q ? "Most relevant first" : "Newest first"}
       </p>
 
@@ -230,7 +221,7 @@ export function LibraryView({ initialQuery, initialProvider, initialKind }: Prop
       ) : null}
 
       {!loading && !error && docs.length === 0 ? (
-        <p data-testid="library-empty" className="mt-8 rounded-xl border border-dashed border-neutral-300 p-8 text-center text-sm text-neutral-500">
+        <p data-testid="library-empty" className="mt-8 rounded-xl border border-dashed border-neutral-300 p-8 text-center text-sm text-neutral-600">
           {q || provider || kind ? "Nothing matches. Try other words or filters." : "Nothing synced yet. Connect a source on Integrations and sync it."}
         </p>
       ) : null}
@@ -238,7 +229,6 @@ export function LibraryView({ initialQuery, initialProvider, initialKind }: Prop
       <ul className="mt-4 space-y-3" aria-busy={loading}>
         {docs.map((d) => {
           const Icon = ICONS[d.provider] ?? FileText;
-          const href = safeUrl(d.url);
           return (
             <li key={d.id} data-testid="library-result" data-id={d.id} className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-neutral-200">
               <div className="flex items-start gap-3">
@@ -248,36 +238,27 @@ export function LibraryView({ initialQuery, initialProvider, initialKind }: Prop
                 </span>
                 <div className="min-w-0 flex-1">
                   <h2 className="text-sm font-semibold text-neutral-900">
-                    {href ? (
-                      <a
-                        href={href}
-                        target="_blank"
-                        rel="noopener noreferrer"
-                        data-testid="library-result-link"
-                        className="inline-flex items-center gap-1 hover:underline focus-visible:outline-2 focus-visible:outline-blue-600"
-                      >
-                        <span data-testid="library-result-title">
-                          <Highlighted value={d.title} />
-                        </span>
-                        <ExternalLink aria-hidden className="h-3.5 w-3.5 shrink-0 text-neutral-400" />
-                      </a>
-                    ) : (
+                    <Link
+                      href={documentHref(d.id)}
+                      data-testid="library-result-link"
+                      className="rounded break-words hover:underline focus-visible:outline-2 focus-visible:outline-blue-600"
+                    >
                       <span data-testid="library-result-title">
-                        <Highlighted value={d.title} />
+                        <Highlighted value={stripMarkdown(d.title)} />
                       </span>
-                    )}
+                    </Link>
                   </h2>
                   {d.snippet.text ? (
                     <p data-testid="library-result-snippet" className="mt-1 line-clamp-3 text-sm break-words text-neutral-600">
-                      <Highlighted value={d.snippet} />
+                      <Highlighted value={stripMarkdown(d.snippet)} />
                     </p>
                   ) : null}
-                  <p className="mt-1.5 flex flex-wrap gap-x-3 text-xs text-neutral-500">
+                  <p className="mt-1.5 flex flex-wrap gap-x-3 text-xs text-neutral-600">
                     <span>{connectorLabel(d.provider)}</span>
                     <span>{KINDS.find((k) => k.value === d.kind)?.label ?? d.kind}</span>
                     {d.author ? <span data-testid="library-result-author">{d.author}</span> : null}
                     <time dateTime={d.updated_at} suppressHydrationWarning>
-                      {formatDate(d.updated_at)}
+                      {formatDateTime(d.updated_at)}
                     </time>
                   </p>
                 </div>

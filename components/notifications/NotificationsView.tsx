@@ -61,7 +61,7 @@ export function NotificationsView({ initial }: NotificationsViewProps) {
       if (cancelled) return;
       if (r.status === 401) return window.location.assign("/sign-in");
       if (r.ok && r.body.notification) return setDetail({ id: selected, state: "ready", n: r.body.notification });
-      const message = r.status === 0 ? "Could not load the email." : ((!r.ok && r.error) || `Could not load the email (HTTP ${r.status}).`);
+      const message = r.status === 0 ? "Could not reach the server to load the email." : ((!r.ok && r.error) || "Could not load the email. Try again in a moment.");
       setDetail({ id: selected, state: "error", message });
     })();
     return () => {
@@ -73,7 +73,7 @@ export function NotificationsView({ initial }: NotificationsViewProps) {
     return (
       <div data-testid="notifications-empty" className="rounded-2xl bg-white p-8 text-center shadow-sm ring-1 ring-neutral-200">
         <Mail aria-hidden className="mx-auto h-8 w-8 text-neutral-400" />
-        <p className="mt-3 text-sm text-neutral-600">No emails yet. When a sync completes or fails, its email shows up here.</p>
+        <p className="mt-3 text-sm text-neutral-600">No emails yet. When a sync brings something new or fails, its email shows up here (see “Email me about” above).</p>
       </div>
     );
   }
@@ -83,7 +83,7 @@ export function NotificationsView({ initial }: NotificationsViewProps) {
 
   return (
     <div className="grid gap-5 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
-      <ul data-testid="notification-list" aria-label="Emails" className="divide-y divide-neutral-200 self-start overflow-hidden rounded-2xl bg-white shadow-sm ring-1 ring-neutral-200">
+      <ul data-testid="notification-list" aria-label="Emails" className="min-w-0 divide-y divide-neutral-200 self-start overflow-hidden rounded-2xl bg-white shadow-sm ring-1 ring-neutral-200">
         {items.map((n) => {
           const active = n.id === selected;
           const v = statusView(n);
@@ -105,11 +105,13 @@ export function NotificationsView({ initial }: NotificationsViewProps) {
                   </span>
                   <StatusBadge n={n} />
                 </div>
-                <div className="mt-1 flex items-center gap-1 text-xs text-neutral-500">
-                  <Clock aria-hidden className="h-3 w-3" />
-                  <time dateTime={n.sent_at ?? n.created_at}>{formatWhen(n.sent_at ?? n.created_at)}</time>
+                <div className="mt-1 flex min-w-0 items-center gap-1 text-xs text-neutral-600">
+                  <Clock aria-hidden className="h-3 w-3 shrink-0" />
+                  <time dateTime={n.sent_at ?? n.created_at} className="shrink-0" suppressHydrationWarning>
+                    {formatWhen(n.sent_at ?? n.created_at)}
+                  </time>
                   <span aria-hidden>·</span>
-                  <span className="truncate">to {n.to_email}</span>
+                  <span className="min-w-0 truncate">to {n.to_email}</span>
                 </div>
                 {v.detail && n.status !== "stored" ? <p className={`mt-1 text-xs ${v.tone === "error" ? "text-red-700" : "text-amber-800"}`}>{v.detail}</p> : null}
               </button>
@@ -118,16 +120,16 @@ export function NotificationsView({ initial }: NotificationsViewProps) {
         })}
       </ul>
 
-      <section aria-label="Email preview" data-testid="notification-preview" className="rounded-2xl bg-white p-5 shadow-sm ring-1 ring-neutral-200">
+      <section aria-label="Email preview" data-testid="notification-preview" className="min-w-0 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-neutral-200 sm:p-5">
         {current && view ? (
           <>
-            <h2 data-testid="preview-subject" className="text-lg font-semibold text-neutral-900">
+            <h2 data-testid="preview-subject" className="break-words text-lg font-semibold text-neutral-900">
               {current.subject}
             </h2>
-            <p className="mt-1 text-sm text-neutral-600">
+            <p className="mt-1 break-words text-sm text-neutral-600">
               To {current.to_email} · {formatWhen(current.sent_at ?? current.created_at)}
             </p>
-            <p data-testid="preview-status" className="mt-1 text-sm text-neutral-600">
+            <p data-testid="preview-status" className="mt-1 break-all text-sm text-neutral-600">
               {view.detail ?? (current.status === "sent" ? `Sent${current.message_id ? ` as ${current.message_id}` : ""}.` : view.label)}
             </p>
             <div role="tablist" aria-label="Email part" className="mt-4 flex gap-1">
@@ -147,7 +149,7 @@ export function NotificationsView({ initial }: NotificationsViewProps) {
             </div>
             <div className="mt-3">
               {detail?.id !== current.id || detail.state === "loading" ? (
-                <p className="text-sm text-neutral-500">Loading…</p>
+                <p className="text-sm text-neutral-600">Loading…</p>
               ) : detail.state === "error" ? (
                 <p role="alert" className="text-sm text-red-700">
                   {detail.message}
@@ -160,7 +162,7 @@ export function NotificationsView({ initial }: NotificationsViewProps) {
                   sandbox=""
                   srcDoc={detail.n.html}
                   referrerPolicy="no-referrer"
-                  className="h-[640px] w-full rounded-lg ring-1 ring-neutral-200"
+                  className="block h-[560px] w-full max-w-full rounded-lg ring-1 ring-neutral-200 sm:h-[640px]"
                 />
               ) : (
                 <pre data-testid="preview-text" className="max-h-[640px] overflow-auto whitespace-pre-wrap rounded-lg bg-neutral-50 p-4 text-sm text-neutral-800 ring-1 ring-neutral-200">
@@ -170,7 +172,7 @@ export function NotificationsView({ initial }: NotificationsViewProps) {
             </div>
           </>
         ) : (
-          <p className="text-sm text-neutral-500">Choose an email to see it as it was sent.</p>
+          <p className="text-sm text-neutral-600">Choose an email to see it as it was sent.</p>
         )}
       </section>
     </div>

@@ -1,20 +1,20 @@
 "use client";
 
 import { useState } from "react";
-import type { NotifyOnName } from "@/lib/contract/api";
-import { NOTIFY_ON_OPTIONS } from "./status";
+import { NOTIFY_ON_OPTIONS, isNotifyChoice, type NotifyChoice } from "./status";
 import { saveNotifyPreference } from "@/components/api-client";
 
 export interface NotifyPreferenceProps {
-  initial: NotifyOnName;
+  /** The saved setting (a value this page does not know falls back to the default). */
+  initial: string;
 }
 
-/** "Email me about: every sync / failures only / never" — saved on change. */
+/** "Email me about: changes and failures / every sync / failures only / never" — saved on change. */
 export function NotifyPreference({ initial }: NotifyPreferenceProps) {
-  const [value, setValue] = useState<NotifyOnName>(initial);
+  const [value, setValue] = useState<NotifyChoice>(isNotifyChoice(initial) ? initial : "changes");
   const [state, setState] = useState<{ kind: "idle" | "saving" | "saved" } | { kind: "error"; message: string }>({ kind: "idle" });
 
-  const choose = async (next: NotifyOnName) => {
+  const choose = async (next: NotifyChoice) => {
     const previous = value;
     setValue(next);
     setState({ kind: "saving" });
@@ -22,7 +22,7 @@ export function NotifyPreference({ initial }: NotifyPreferenceProps) {
     if (r.status === 401) return window.location.assign("/sign-in");
     if (r.ok) return setState({ kind: "saved" });
     setValue(previous);
-    setState({ kind: "error", message: r.status === 0 ? "Saving failed." : (r.error ?? `Saving failed (HTTP ${r.status}).`) });
+    setState({ kind: "error", message: r.status === 0 ? "Saving failed." : (r.error ?? "Saving failed. Try again in a moment.") });
   };
 
   return (
@@ -30,11 +30,11 @@ export function NotifyPreference({ initial }: NotifyPreferenceProps) {
       <legend className="sr-only">Email me about</legend>
       <div className="flex items-baseline justify-between gap-3">
         <h2 className="text-base font-semibold text-neutral-900">Email me about</h2>
-        <span role="status" aria-live="polite" className="text-xs text-neutral-500">
+        <span role="status" aria-live="polite" className="text-xs text-neutral-600">
           {state.kind === "saving" ? "Saving…" : state.kind === "saved" ? "Saved" : null}
         </span>
       </div>
-      <div className="mt-3 grid gap-2 sm:grid-cols-3">
+      <div className="mt-3 grid gap-2 sm:grid-cols-2 lg:grid-cols-4">
         {NOTIFY_ON_OPTIONS.map((o) => (
           <label
             key={o.value}
@@ -54,7 +54,7 @@ export function NotifyPreference({ initial }: NotifyPreferenceProps) {
             />
             <span>
               <span className="block text-sm font-medium text-neutral-900">{o.label}</span>
-              <span className="block text-xs text-neutral-500">{o.hint}</span>
+              <span className="block text-xs text-neutral-600">{o.hint}</span>
             </span>
           </label>
         ))}

@@ -16,7 +16,7 @@ export function statusView(n: Pick<NotificationSummary, "status" | "last_error" 
     case "sent":
       return { label: "Sent", detail: null, tone: "ok" };
     case "stored":
-      return { label: "In outbox", detail: "In outbox — SMTP not configured, so it was kept here instead of sent.", tone: "info" };
+      return { label: "In outbox", detail: "In outbox — email sending is not set up on this server, so it was kept here instead of sent.", tone: "info" };
     case "failed":
       return { label: "Failed", detail: `Failed: ${n.last_error ?? "the mail server refused it"}`, tone: "error" };
     default:
@@ -27,10 +27,18 @@ export function statusView(n: Pick<NotificationSummary, "status" | "last_error" 
 }
 
 export const NOTIFY_ON_OPTIONS = [
-  { value: "all", label: "Every sync", hint: "An email when a sync completes or fails." },
+  { value: "changes", label: "Changes and failures", hint: "An email when a sync brings something new or fails. The default." },
+  { value: "all", label: "Every sync", hint: "An email after every sync, even when nothing changed." },
   { value: "failures", label: "Failures only", hint: "An email only when a sync fails." },
   { value: "never", label: "Never", hint: "No emails. Syncs still show their result in the app." },
 ] as const;
+
+/** The choices this page offers ("changes" is the server's newer default). */
+export type NotifyChoice = (typeof NOTIFY_ON_OPTIONS)[number]["value"];
+
+export function isNotifyChoice(v: unknown): v is NotifyChoice {
+  return NOTIFY_ON_OPTIONS.some((o) => o.value === v);
+}
 
 export function formatWhen(iso: string): string {
   const d = new Date(iso);
