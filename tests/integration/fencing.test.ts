@@ -40,7 +40,8 @@ async function newRun(): Promise<{ runId: string; connectionId: string }> {
   const { db } = await import("@/lib/db");
   const { encryptJson } = await import("@/lib/crypto");
   const id = Math.random().toString(16).slice(2);
-  const user = await db().user.create({ data: { id: `u${id}`, name: "F", email: `${id}@f.test` } });
+  // A verified address: sync email goes only to those (lib/notify/outbox.ts).
+  const user = await db().user.create({ data: { id: `u${id}`, name: "F", email: `${id}@f.test`, emailVerified: true } });
   const ws = await db().workspace.create({ data: { name: "w", memberships: { create: { userId: user.id } } } });
   const runId = `sync_${id.padEnd(32, "0").slice(0, 32)}`;
   const conn = await db().connection.create({
