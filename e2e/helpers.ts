@@ -28,6 +28,16 @@ export async function connectSandbox(page: Page, type: string): Promise<void> {
 export async function expectNoAxeViolations(page: Page, where: string): Promise<void> {
   // The email preview is a sandboxed frame without scripts holding the email exactly as sent:
   // the email's own markup, not the app's (and axe cannot run inside a frame without scripts).
+  // Colours caught mid-transition (a button turning from disabled to enabled, 150 ms) are not
+  // what anyone reads: let finite transitions and animations end first (spinners run for ever).
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   const results = await new AxeBuilder({ page }).exclude('iframe[sandbox=""]').analyze();
   const lines = results.violations.map(
     (v) => `${v.id} [${v.impact}] x${v.nodes.length}: ${v.nodes
