@@ -4,19 +4,14 @@
 // postgres://postgres@127.0.0.1:5432/test), dropped at teardown. KEEP_LOG=<file> keeps the
 // server's log there (the temp dir goes).
 //
-// Before the suites run, one warm-up user syncs a small sandbox of each provider: the first
-// sync of a provider in a fresh server process pays for loading and compiling its code paths
-// (measured ~3 s before the first Gmail page, on the last green build too), and the suites'
-// deliberately small timeouts (a 4 s stall window, tests/helpers/server.ts) are about the
-// provider, not about a cold process. A real server's 120 s stall window absorbs it.
+// Before the suites run, one warm-up user syncs a small sandbox of each provider (./warm-up.ts).
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { TEST_APP_SECRET, startServer, type RunningServer } from "./server";
 import { createPgDatabase, dropPgDatabase, usePostgres } from "./pg";
-import { TestUser } from "./client";
-import { CONNECTOR_TYPES } from "@/lib/contract";
+import { warmUp } from "./warm-up";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -51,13 +46,3 @@ export async function teardown(): Promise<void> {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-async function warmUp(baseUrl: string): Promise<void> {
-  const user = await TestUser.signUp(baseUrl);
-  for (const type of CONNECTOR_TYPES) {
-    await user.connectSandbox(type, { items: 30, latency_ms: 0, fault: "none" });
-    const { syncId } = await user.startSync(type);
-    const end = await user.waitForTerminal(syncId, 60_000);
-    // Not an assertion on the app (the suites make those): a warm-up that failed says so.
-    if (end.status !== "complete") console.warn(`[setup] warm-up sync of ${type} ended ${end.status}: ${end.error_message ?? ""}`);
-  }
-}

@@ -14,6 +14,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TestUser } from "@/tests/helpers/client";
 import { TEST_APP_SECRET, freePort, startServer, type RunningServer } from "@/tests/helpers/server";
+import { warmUp } from "@/tests/helpers/warm-up";
 
 type Provider = "github" | "gmail" | "slack" | "box";
 const LABEL: Record<Provider, string> = { github: "GitHub", gmail: "Gmail", slack: "Slack", box: "Box" };
@@ -78,6 +79,7 @@ beforeAll(async () => {
   }
   env.SLACK_REVOKE_URL = stubUrl;
   server = await startServer({ databaseUrl: `file:${dbFile}`, port, env, logFile });
+  await warmUp(server.baseUrl);
 });
 
 afterAll(async () => {
@@ -334,7 +336,7 @@ describe.each(["github", "gmail", "box", "slack"] as const)("OAuth connect: %s",
 
     // The sync reads the provider through <P>_API_URL (the sandbox) with the stored token.
     const end = await syncToEnd(user, type);
-    expect(end.status).toBe("complete");
+    expect(end.status, end.error_message).toBe("complete");
     expect(end.error_message).toBeUndefined();
     expect(end.processed_items).toBeGreaterThan(0);
     expect((await integration(user, type)).item_count).toBe(end.processed_items);
