@@ -4,7 +4,8 @@ import { db } from "@/lib/db";
 import type { Viewer } from "@/lib/auth";
 import { ApiError } from "@/lib/api/errors";
 import { encryptJson } from "@/lib/crypto";
-import { expireSandboxAccessTokens, issueSandboxCredentials } from "@/lib/sandbox/accounts";
+import { expireSandboxAccessTokens, issueSandboxCredentials, sandboxAccountFor, type SandboxAccount } from "@/lib/sandbox/accounts";
+import { clearSandboxChanges } from "@/lib/sandbox/changes-store";
 import { isAvailable, providerLabel } from "@/lib/connectors/registry";
 import { isLiveConfigured, notConfiguredHint } from "@/lib/oauth/providers";
 import { logger } from "@/lib/platform/logger";
@@ -88,9 +89,20 @@ export async function setSandboxScenario(viewer: Viewer, type: ConnectorType, sc
     throw new ApiError(409, `${providerLabel(type)} is not connected in sandbox mode; connect the sandbox first.`);
   }
   const parsed = sandboxScenarioSchema.parse(scenario);
+  const before = conn.sandboxScenario ? sandboxScenarioSchema.safeParse(JSON.parse(conn.sandboxScenario)) : undefined;
   await db().connection.update({ where: { id: conn.id }, data: { sandboxScenario: JSON.stringify(parsed) } });
+  // Another size is another dataset: the changes made to the old one (…/sandbox/changes) go.
+  if (!before?.success || before.data.items !== parsed.items) await clearSandboxChanges(conn.id, type);
   if (parsed.fault === "expired_token") await expireSandboxAccessTokens(conn.id);
   return parsed;
+}
+
+/** The caller's sandbox account of `type` (409 when that provider is not connected in sandbox mode). */
+export async function sandboxAccountOf(viewer: Viewer, type: ConnectorType): Promise<SandboxAccount> {
+  const conn = await db().connection.findUnique({ where: { userId_type: { userId: viewer.userId, type } } });
+  const account = conn && conn.mode === "sandbox" && conn.status !== "disconnected" ? await sandboxAccountFor(conn.id, type) : null;
+  if (!account) throw new ApiError(409, `${providerLabel(type)} is not connected in sandbox mode; connect the sandbox first.`);
+  return account;
 }
 
 /**

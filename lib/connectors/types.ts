@@ -24,10 +24,17 @@ export interface ItemFailure {
   detail?: string;
 }
 
-/** A page of work: written in one go, then `checkpoint` is saved so a resumed run continues after it. */
+/**
+ * A page of work: written in one go, then `checkpoint` is saved so a resumed run continues after it.
+ * `documents` are items as the provider has them now (new or changed ones are stored, an edited
+ * item is updated in place by its external id); `removed` are external ids the provider reported
+ * gone (deleted, trashed, no longer readable): they leave the library and the search index in the
+ * same transaction as the rest of the page.
+ */
 export interface SyncPage {
   documents: DocumentInput[];
   failures: ItemFailure[];
+  removed?: string[];
   checkpoint: unknown;
   /** Words for the progress line, e.g. "Issue: Fix login" (label per document, same order). */
   labels?: string[];

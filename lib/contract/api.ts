@@ -71,6 +71,10 @@ export interface HistoryRun {
   total_items: number;
   processed_items: number;
   failed_items: number;
+  /** What the run changed in the library: "N new, N updated, N removed". */
+  added_items: number;
+  updated_items: number;
+  removed_items: number;
   error_message: string | null;
   /** The technical side of error_message (status code, attempts), for a "Details" disclosure. */
   detail: string | null;
@@ -122,6 +126,8 @@ export interface HighlightedText {
 
 export interface SearchHit {
   id: string;
+  /** The provider's own id of the item (Gmail message id, "C…:ts" for Slack, a Box file id, "owner/repo#n"). */
+  external_id: string;
   provider: string;
   kind: string;
   title: HighlightedText;

@@ -37,6 +37,15 @@ export interface ProgressData {
   counting?: boolean;
   /** The technical side of error_message (status codes, attempts), for a "Details" disclosure. */
   error_detail?: string;
+  /**
+   * What the run changed in the library so far ("N new, N updated, N removed"): documents it
+   * stored for the first time, documents whose content changed (updated in place), and documents
+   * the provider reported deleted, trashed or no longer readable. Items handled again unchanged
+   * count in processed_items only. Absent in events of runs from before these counters.
+   */
+  added_items?: number;
+  updated_items?: number;
+  removed_items?: number;
 }
 
 export const EVENT_NAMES = ["started", "progress", "complete", "error", "cancelled"] as const;

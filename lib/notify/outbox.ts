@@ -17,7 +17,7 @@ import {
   type RunEmailInput,
 } from "@/lib/notify/templates";
 import { logger } from "@/lib/platform/logger";
-import { hadChanges } from "@/lib/sync/run-words";
+import { hadChanges, type LibraryChanges } from "@/lib/sync/run-words";
 
 export const NOTIFICATION_KINDS = ["sync_complete", "sync_failed"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
@@ -69,6 +69,11 @@ function initialStatus(): NotificationStatus {
  * the unique index (runId, kind) decides, so a repeated terminal write cannot add a second.
  * A few indexed reads and one insert: it keeps the terminal transaction short.
  */
+/** The run's library changes; a run that wrote nothing at all since these counters existed has none to tell. */
+function changesOf(row: { addedItems: number; updatedItems: number; removedItems: number }): LibraryChanges {
+  return { added: row.addedItems, updated: row.updatedItems, removed: row.removedItems };
+}
+
 export async function enqueueRunNotification(tx: Prisma.TransactionClient, run: { id: string; status: string }): Promise<boolean> {
   const kind = kindForStatus(run.status);
   if (!kind) return false;
@@ -78,7 +83,7 @@ export async function enqueueRunNotification(tx: Prisma.TransactionClient, run: 
   });
   if (!row) return false;
   const setting = await tx.notificationSetting.findUnique({ where: { userId: row.userId }, select: { notifyOn: true } });
-  if (!wantsEmail(setting?.notifyOn ?? DEFAULT_NOTIFY_ON, kind, hadChanges({ processed: row.processedItems, failed: row.failedItems }))) return false;
+  if (!wantsEmail(setting?.notifyOn ?? DEFAULT_NOTIFY_ON, kind, hadChanges({ processed: row.processedItems, failed: row.failedItems, changes: changesOf(row) }))) return false;
   const existing = await tx.notification.findUnique({ where: { runId_kind: { runId: row.id, kind } }, select: { id: true } });
   if (existing) return false;
   const user = await tx.user.findUnique({ where: { id: row.userId }, select: { email: true, emailVerified: true } });
@@ -94,6 +99,7 @@ export async function enqueueRunNotification(tx: Prisma.TransactionClient, run: 
     totalItems: row.totalItems,
     processedItems: row.processedItems,
     failedItems: row.failedItems,
+    changes: changesOf(row),
     startedAt: row.startedAt,
     finishedAt: row.finishedAt ?? new Date(),
     errorMessage: row.errorMessage,

@@ -2,7 +2,7 @@
 // clients (nested tables, inline styles, system fonts, no images) and a plain-text part.
 // Every string that came from a provider or a run (titles, reasons, error texts, notes)
 // goes through escapeHtml: an item titled `<img src=x onerror=…>` shows as text.
-import { UP_TO_DATE, hadChanges } from "@/lib/sync/run-words";
+import { UP_TO_DATE, changesWords, hadChanges, type LibraryChanges } from "@/lib/sync/run-words";
 import { formatDuration } from "@/lib/contract";
 
 export interface FailedItem {
@@ -19,6 +19,8 @@ export interface RunEmailInput {
   totalItems: number;
   processedItems: number;
   failedItems: number;
+  /** What the run changed in the library (absent: a run from before these counters). */
+  changes?: LibraryChanges;
   startedAt: Date;
   finishedAt: Date;
   errorMessage?: string | null;
@@ -100,10 +102,11 @@ export function failureAdvice(errorMessage: string, provider: string, type: stri
   };
 }
 
-export function completeSubject(input: Pick<RunEmailInput, "provider" | "processedItems" | "failedItems">): string {
+export function completeSubject(input: Pick<RunEmailInput, "provider" | "processedItems" | "failedItems" | "changes">): string {
   // The same words as the modal and the history (lib/sync/run-words.ts).
-  if (!hadChanges({ processed: input.processedItems, failed: input.failedItems })) return clean(`${input.provider}: ${UP_TO_DATE.toLowerCase()}`, 200);
+  if (!hadChanges({ processed: input.processedItems, failed: input.failedItems, changes: input.changes })) return clean(`${input.provider}: ${UP_TO_DATE.toLowerCase()}`, 200);
   const failed = input.failedItems > 0 ? `, ${formatCount(input.failedItems)} failed` : "";
+  if (input.changes && input.processedItems + input.failedItems === 0) return clean(`${input.provider} sync complete — ${changesWords(input.changes)}`, 200);
   return clean(`${input.provider} sync complete — ${items(input.processedItems)}${failed}`, 200);
 }
 
@@ -222,12 +225,13 @@ export function renderSyncComplete(input: RunEmailInput): RenderedEmail {
   const shown = shownFailures(input);
   const notes = input.notes.map((n) => clean(n, 300));
 
-  const changed = hadChanges({ processed: input.processedItems, failed: input.failedItems });
+  const changed = hadChanges({ processed: input.processedItems, failed: input.failedItems, changes: input.changes });
   const intro = !changed
     ? `Your ${escapeHtml(input.provider)} sync finished in ${escapeHtml(took)}: ${UP_TO_DATE.toLowerCase()}, nothing new since the last sync.`
     : `Your ${escapeHtml(input.provider)} sync finished in ${escapeHtml(took)}: ` +
       `${escapeHtml(items(input.processedItems))} synced` +
-      (input.failedItems ? `, ${escapeHtml(formatCount(input.failedItems))} could not be read.` : ".");
+      (input.failedItems ? `, ${escapeHtml(formatCount(input.failedItems))} could not be read` : "") +
+      (input.changes ? ` (${escapeHtml(changesWords(input.changes))}).` : ".");
   const heading = changed ? `${input.provider} sync complete` : `${input.provider}: ${UP_TO_DATE.toLowerCase()}`;
   const body =
     row(intro) +
@@ -257,6 +261,7 @@ export function renderSyncComplete(input: RunEmailInput): RenderedEmail {
     `Found:     ${formatCount(found)}`,
     `Processed: ${formatCount(input.processedItems)}`,
     `Failed:    ${formatCount(input.failedItems)}`,
+    ...(input.changes ? [`Changes:   ${changesWords(input.changes)}`] : []),
     `Duration:  ${took}`,
   ];
   if (notes.length) lines.push("", "Stopped early:", ...notes.map((n) => `- ${n}`));

@@ -71,6 +71,9 @@ export function hasChanged(last: ProgressData, next: ProgressData): boolean {
     last.failed_items !== next.failed_items ||
     last.total_items !== next.total_items ||
     last.current_item !== next.current_item ||
+    last.added_items !== next.added_items ||
+    last.updated_items !== next.updated_items ||
+    last.removed_items !== next.removed_items ||
     last.percent_complete !== next.percent_complete
   );
 }

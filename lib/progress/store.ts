@@ -25,6 +25,9 @@ export function toProgressData(run: SyncRun): ProgressData {
   if (run.errorDetail) p.error_detail = run.errorDetail;
   if (run.etaS !== null && run.etaS !== undefined && !isTerminal(run.status)) p.eta_s = run.etaS;
   if (run.counting && !isTerminal(run.status)) p.counting = true;
+  p.added_items = run.addedItems;
+  p.updated_items = run.updatedItems;
+  p.removed_items = run.removedItems;
   return p;
 }
 
@@ -40,6 +43,9 @@ function runColumns(p: ProgressData) {
     errorDetail: p.error_detail ?? null,
     etaS: p.eta_s ?? null,
     counting: p.counting === true,
+    addedItems: p.added_items ?? 0,
+    updatedItems: p.updated_items ?? 0,
+    removedItems: p.removed_items ?? 0,
     percentComplete: p.percent_complete,
     finishedAt: p.finished_at ? new Date(p.finished_at) : null,
     retryAt: p.retry_at ? new Date(p.retry_at) : null,

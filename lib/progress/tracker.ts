@@ -74,6 +74,16 @@ export class ProgressTracker {
     });
   }
 
+  /** What a written page changed in the library (added / updated / removed documents). */
+  changed(added: number, updated: number, removed: number): void {
+    if (added === 0 && updated === 0 && removed === 0) return;
+    this.update({
+      added_items: (this.state.added_items ?? 0) + added,
+      updated_items: (this.state.updated_items ?? 0) + updated,
+      removed_items: (this.state.removed_items ?? 0) + removed,
+    });
+  }
+
   /** Ends the run with its terminal event; nothing is emitted after it. */
   finish(status: TerminalStatus, patch: Partial<ProgressData> = {}): Promise<void> {
     if (this.finished) return this.flush();

@@ -2,7 +2,8 @@
 // access token that can expire, a refresh token that (for Box) rotates on every use.
 import { db } from "@/lib/db";
 import { randomToken, sha256 } from "@/lib/crypto";
-import { DEFAULT_SANDBOX_SCENARIO, type ConnectorType, type SandboxScenario } from "@/lib/contract";
+import { DEFAULT_SANDBOX_SCENARIO, type ConnectorType, type SandboxChange, type SandboxScenario } from "@/lib/contract";
+import { loadSandboxChanges } from "@/lib/sandbox/changes-store";
 import { sandboxScenarioSchema } from "@/lib/sandbox/scenario";
 
 export interface SandboxAccount {
@@ -10,6 +11,11 @@ export interface SandboxAccount {
   key: string;
   scenario: SandboxScenario;
   login?: string;
+  /**
+   * The dataset's changes since the scenario was set (POST /api/integrations/{type}/sandbox/changes),
+   * oldest first; absent or empty: the seeded dataset as it is.
+   */
+  changes?: readonly SandboxChange[];
 }
 
 export type TokenCheck = { status: "ok"; account: SandboxAccount } | { status: "expired" | "unknown" };
@@ -116,14 +122,22 @@ export async function expireSandboxAccessTokens(connectionId: string): Promise<v
   await db().sandboxToken.updateMany({ where: { connectionId, kind: "access", revokedAt: null }, data: { expiresAt: new Date() } });
 }
 
-async function accountFor(connectionId: string, provider: ConnectorType): Promise<SandboxAccount | null> {
+/** The sandbox account behind a sandbox connection (or an OAuth sandbox account key), with its changes. */
+export async function sandboxAccountFor(connectionId: string, provider: ConnectorType): Promise<SandboxAccount | null> {
   // Signed in through the sandbox's OAuth page (a live-mode connection of the app): no
   // sandbox connection holds a scenario for it, so it gets the default one.
-  if (connectionId.startsWith(OAUTH_ACCOUNT_PREFIX)) return { key: connectionId, scenario: DEFAULT_SANDBOX_SCENARIO, login: "sandbox-user" };
+  if (connectionId.startsWith(OAUTH_ACCOUNT_PREFIX)) {
+    return { key: connectionId, scenario: DEFAULT_SANDBOX_SCENARIO, login: "sandbox-user", changes: await loadSandboxChanges(connectionId, provider) };
+  }
   const conn = await db().connection.findUnique({ where: { id: connectionId } });
   if (!conn || conn.type !== provider || conn.mode !== "sandbox") return null;
   const parsed = sandboxScenarioSchema.safeParse(conn.sandboxScenario ? JSON.parse(conn.sandboxScenario) : DEFAULT_SANDBOX_SCENARIO);
-  return { key: conn.id, scenario: parsed.success ? parsed.data : DEFAULT_SANDBOX_SCENARIO, login: "sandbox-user" };
+  return {
+    key: conn.id,
+    scenario: parsed.success ? parsed.data : DEFAULT_SANDBOX_SCENARIO,
+    login: "sandbox-user",
+    changes: await loadSandboxChanges(conn.id, provider),
+  };
 }
 
 export function sandboxAuth(provider: ConnectorType): SandboxAuth {
@@ -132,7 +146,7 @@ export function sandboxAuth(provider: ConnectorType): SandboxAuth {
       const row = await db().sandboxToken.findUnique({ where: { tokenHash: sha256(token) } });
       if (!row || row.kind !== "access" || row.provider !== provider || row.revokedAt) return { status: "unknown" };
       if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return { status: "expired" };
-      const account = await accountFor(row.connectionId, provider);
+      const account = await sandboxAccountFor(row.connectionId, provider);
       return account ? { status: "ok", account } : { status: "unknown" };
     },
     async refresh(refreshToken, { rotate }) {

@@ -169,6 +169,7 @@ async function listNewest(viewer: Viewer, query: SearchQuery): Promise<SearchRes
     take: query.limit + 1,
     select: {
       id: true,
+      externalId: true,
       kind: true,
       title: true,
       text: true,
@@ -183,6 +184,7 @@ async function listNewest(viewer: Viewer, query: SearchQuery): Promise<SearchRes
   return {
     documents: page.map((r) => ({
       id: r.id,
+      external_id: r.externalId,
       provider: r.connection.type,
       kind: r.kind,
       title: { text: stripMarkers(r.title), highlights: [] },
@@ -197,6 +199,7 @@ async function listNewest(viewer: Viewer, query: SearchQuery): Promise<SearchRes
 
 interface RankedRow {
   id: string;
+  externalId: string;
   kind: string;
   title: string;
   text?: string;
@@ -335,7 +338,7 @@ async function searchSqlite(viewer: Viewer, query: SearchQuery, tokens: string[]
     if (ranked.length === 0) return { documents: [], next_cursor: null };
     const marks = ranked.map(() => "?").join(",");
     const details = await db().$queryRawUnsafe<(RankedRow & { fts: number | bigint })[]>(
-      `SELECT f."rowid" AS "fts", d."id" AS "id", d."kind" AS "kind", d."title" AS "title", d."url" AS "url", d."author" AS "author",
+      `SELECT f."rowid" AS "fts", d."id" AS "id", d."externalId" AS "externalId", d."kind" AS "kind", d."title" AS "title", d."url" AS "url", d."author" AS "author",
               d."updatedAt" AS "updatedAt", c."type" AS "provider",
               highlight("document_fts", 1, char(57344), char(57345)) AS "hl_title",
               snippet("document_fts", 2, char(57344), char(57345), '…', 24) AS "hl_text"
@@ -369,6 +372,7 @@ async function searchSqlite(viewer: Viewer, query: SearchQuery, tokens: string[]
       .filter((r) => onPage.has(String(r.fts)))
       .map((r) => ({
         id: r.id,
+        external_id: r.externalId,
         provider: r.provider,
         kind: r.kind,
         title: parseMarked(r.hl_title ?? r.title),
@@ -414,7 +418,7 @@ async function searchPostgres(viewer: Viewer, query: SearchQuery, tokens: string
   args.push(query.limit + 1);
   const sql = `
     SELECT s.* FROM (
-      SELECT d."id" AS "id", d."kind" AS "kind", d."title" AS "title", LEFT(d."text", 20000) AS "text", d."url" AS "url",
+      SELECT d."id" AS "id", d."externalId" AS "externalId", d."kind" AS "kind", d."title" AS "title", LEFT(d."text", 20000) AS "text", d."url" AS "url",
              d."author" AS "author", d."updatedAt" AS "updatedAt", c."type" AS "provider",
              (-ts_rank(f."tsv", to_tsquery('simple', ?)))::float8 AS "score"
         FROM "document_fts" f
@@ -428,6 +432,7 @@ async function searchPostgres(viewer: Viewer, query: SearchQuery, tokens: string
   const rows = await db().$queryRawUnsafe<RankedRow[]>(sql, expr, ...args);
   return finish(rows, query, (r) => ({
     id: r.id,
+    external_id: r.externalId,
     provider: r.provider,
     kind: r.kind,
     title: { text: stripMarkers(r.title), highlights: highlightTokens(stripMarkers(r.title), tokens) },

@@ -42,7 +42,8 @@ function formatCount(n: number, one: string, many: string): string {
 function parseCheckpoint(raw: string | null): Checkpoint | null {
   if (!raw) return null;
   const cp = JSON.parse(raw) as Checkpoint;
-  return { ...cp, carried: typeof cp.carried === "number" && cp.carried > 0 ? cp.carried : 0 };
+  const n = (v: unknown) => (typeof v === "number" && v > 0 ? v : 0);
+  return { ...cp, carried: n(cp.carried), added: n(cp.added), updated: n(cp.updated), removed: n(cp.removed) };
 }
 
 /**
@@ -139,14 +140,16 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     // The checkpoint's counters are this run's own (a new run continuing an earlier one's
     // checkpoint starts at 0: lib/sync/service.ts); `carried` is what earlier runs handled.
     let saved = parseCheckpoint(run.checkpoint);
+    const savedChanges = saved ? { added_items: saved.added ?? 0, updated_items: saved.updated ?? 0, removed_items: saved.removed ?? 0 } : {};
     if (saved && opts.continuation) {
-      tracker.update({ processed_items: saved.processed, failed_items: saved.failed, total_items: Math.max(saved.total, tracker.snapshot.total_items) });
+      tracker.update({ processed_items: saved.processed, failed_items: saved.failed, total_items: Math.max(saved.total, tracker.snapshot.total_items), ...savedChanges });
     } else if (saved) {
       const resuming = opts.resumed || run.resumeCount > 0 || saved.processed + saved.failed > 0;
       tracker.update({
         processed_items: saved.processed,
         failed_items: saved.failed,
         total_items: saved.total,
+        ...savedChanges,
         stage: resuming
           ? `Resuming after an interruption (${formatCount(saved.processed, "item", "items")} already synced)…`
           : `Continuing where the last sync stopped (${formatCount(saved.carried ?? 0, "item", "items")} already synced)…`,
@@ -286,7 +289,14 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       }),
     ).catch((error: unknown) => Promise.reject(lost(error)));
     const s = tracker.snapshot;
-    await tracker.finish("complete", { stage: completionWords({ provider, processed: s.processed_items, failed: s.failed_items, found: s.total_items, notes }) });
+    await tracker.finish("complete", { stage: completionWords({
+        provider,
+        processed: s.processed_items,
+        failed: s.failed_items,
+        found: s.total_items,
+        notes,
+        changes: { added: s.added_items ?? 0, updated: s.updated_items ?? 0, removed: s.removed_items ?? 0 },
+      }) });
     return "finished";
   } catch (thrown) {
     const reason = controller.signal.aborted ? controller.signal.reason : thrown;

@@ -35,6 +35,9 @@ export async function listHistory(viewer: Viewer, type: ConnectorType, limit: nu
       errorDetail: true,
       stage: true,
       notes: true,
+      addedItems: true,
+      updatedItems: true,
+      removedItems: true,
     },
   });
   return runs.map((r) => ({
@@ -46,6 +49,9 @@ export async function listHistory(viewer: Viewer, type: ConnectorType, limit: nu
     total_items: r.totalItems,
     processed_items: r.processedItems,
     failed_items: r.failedItems,
+    added_items: r.addedItems,
+    updated_items: r.updatedItems,
+    removed_items: r.removedItems,
     error_message: r.errorMessage,
     detail: r.errorDetail,
     summary: r.stage,

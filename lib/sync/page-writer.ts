@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { DocumentInput, SyncPage } from "@/lib/connectors/types";
-import { holdFence, type Fence } from "@/lib/progress/fence";
+import { fencedRun, holdFence, type Fence } from "@/lib/progress/fence";
 import type { ProgressTracker } from "@/lib/progress/tracker";
 
 /**
@@ -18,6 +18,10 @@ export interface Checkpoint {
   failed: number;
   total: number;
   carried?: number;
+  /** What the run changed in the library so far (absent in checkpoints written before these counters). */
+  added?: number;
+  updated?: number;
+  removed?: number;
 }
 
 function contentHash(doc: DocumentInput): string {
@@ -34,7 +38,7 @@ export async function writePage(
   carried = 0,
 ): Promise<void> {
   const before = tracker.snapshot;
-  const checkpoint: Checkpoint = {
+  const base: Checkpoint = {
     position: page.checkpoint,
     processed: before.processed_items + page.documents.length,
     failed: before.failed_items + page.failures.length,
@@ -44,28 +48,34 @@ export async function writePage(
   };
   const { runId } = fence;
   const now = new Date();
-  await db().$transaction(async (tx) => {
+  // An id both reported gone and present in the same page is present (the later word wins).
+  const present = new Set(page.documents.map((d) => d.externalId));
+  const removed = [...new Set(page.removed ?? [])].filter((id) => !present.has(id));
+  const counts = await db().$transaction(async (tx) => {
     // First, and on the fence's condition: a process that lost the run writes no document, and
     // the run row's lock orders this page against a concurrent claim. A checkpoint is progress:
-    // the resume budget counts takeovers since the last one (a crash loop), not pauses.
-    await holdFence(tx, fence, "page", { checkpoint: JSON.stringify(checkpoint), heartbeatAt: now, resumeCount: 0 });
-    // New documents go in with one multi-row INSERT; only those already stored (a re-sync, or a
-    // page written again after a lost commit answer) are updated one by one. A first sync's page
-    // is then two statements instead of one upsert per document: less time holding a pooled
-    // connection, and far less CPU per item in the process that runs the sync.
-    const stored = new Set(
+    // the resume budget counts takeovers since the last one (a crash loop), not pauses. The
+    // counters saved with it are the run's after this page, computed below before the commit.
+    await holdFence(tx, fence, "page", { heartbeatAt: now, resumeCount: 0 });
+    // New documents go in with one multi-row INSERT; only those already stored (a re-sync, an
+    // edit, or a page written again after a lost commit answer) are looked at one by one, and
+    // written only when their content changed (its hash): an edit is an update in place, never
+    // a second document, and an unchanged item costs no write and no re-indexing.
+    const stored = new Map(
       page.documents.length
         ? (
             await tx.document.findMany({
               where: { connectionId: conn.id, externalId: { in: page.documents.map((d) => d.externalId) } },
-              select: { externalId: true },
+              select: { externalId: true, contentHash: true },
             })
-          ).map((d) => d.externalId)
+          ).map((d) => [d.externalId, d.contentHash] as const)
         : [],
     );
     const fresh: Prisma.DocumentCreateManyInput[] = [];
     const seen = new Map<string, number>();
+    let updated = 0;
     for (const doc of page.documents) {
+      const hash = contentHash(doc);
       const data = {
         kind: doc.kind,
         title: doc.title,
@@ -75,13 +85,17 @@ export async function writePage(
         metadata: doc.metadata ? JSON.stringify(doc.metadata) : null,
         createdAt: doc.createdAt,
         updatedAt: doc.updatedAt,
-        contentHash: contentHash(doc),
+        contentHash: hash,
         syncedAt: now,
         lastRunId: runId,
       };
       const row = { ...data, userId: conn.userId, workspaceId: conn.workspaceId, connectionId: conn.id, externalId: doc.externalId };
-      if (stored.has(doc.externalId)) {
-        await tx.document.upsert({ where: { connectionId_externalId: { connectionId: conn.id, externalId: doc.externalId } }, create: row, update: data });
+      const storedHash = stored.get(doc.externalId);
+      if (storedHash !== undefined) {
+        if (storedHash === hash) continue;
+        await tx.document.update({ where: { connectionId_externalId: { connectionId: conn.id, externalId: doc.externalId } }, data });
+        stored.set(doc.externalId, hash);
+        updated += 1;
         continue;
       }
       // Twice in one page: the later copy wins, as upserts in order did.
@@ -92,12 +106,31 @@ export async function writePage(
       } else fresh[at] = row;
     }
     if (fresh.length) await tx.document.createMany({ data: fresh });
+    // Gone at the provider: out of the library and the search index, with this page.
+    let gone = 0;
+    if (removed.length) {
+      const rows = await tx.document.findMany({ where: { connectionId: conn.id, externalId: { in: removed } }, select: { id: true } });
+      if (rows.length) {
+        const ids = rows.map((r) => r.id);
+        await tx.$executeRawUnsafe(`DELETE FROM "document_fts" WHERE "documentId" IN (${ids.map(() => "?").join(",")})`, ...ids);
+        gone = (await tx.document.deleteMany({ where: { id: { in: ids } } })).count;
+      }
+    }
     if (page.failures.length) {
       await tx.syncItemFailure.createMany({
         data: page.failures.map((f) => ({ runId, userId: conn.userId, externalId: f.externalId, title: f.title ?? null, reason: f.reason, detail: f.detail ?? null })),
       });
     }
+    const checkpoint: Checkpoint = {
+      ...base,
+      added: (before.added_items ?? 0) + fresh.length,
+      updated: (before.updated_items ?? 0) + updated,
+      removed: (before.removed_items ?? 0) + gone,
+    };
+    await tx.syncRun.updateMany({ where: fencedRun(fence), data: { checkpoint: JSON.stringify(checkpoint) } });
+    return { added: fresh.length, updated, removed: gone };
   });
+  tracker.changed(counts.added, counts.updated, counts.removed);
   page.documents.forEach((_, i) => tracker.itemDone(page.labels?.[i]));
   page.failures.forEach((f) => tracker.itemDone(f.title ? `Failed: ${f.title}` : `Failed: ${f.externalId}`, true));
 }

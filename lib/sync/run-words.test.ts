@@ -14,9 +14,24 @@ describe("completion words", () => {
     expect(completionWords({ provider: "Slack", ...facts })).toBe(words);
   });
 
+  it.each([
+    [{ processed: 9, failed: 0, found: 9, notes: [], changes: { added: 3, updated: 6, removed: 3 } }, "Synced 9 items: 3 new, 6 updated, 3 removed"],
+    [{ processed: 0, failed: 0, found: 0, notes: [], changes: { added: 0, updated: 0, removed: 2 } }, "0 new, 0 updated, 2 removed"],
+    [{ processed: 12, failed: 0, found: 12, notes: [], changes: { added: 0, updated: 0, removed: 0 } }, "Already up to date"],
+    [{ processed: 4, failed: 1, found: 5, notes: [], changes: { added: 4, updated: 0, removed: 0 } }, "Synced 4 items, 1 item failed: 4 new, 0 updated, 0 removed"],
+  ])("with the library's changes: %o -> %s", (facts, words) => {
+    expect(completionWords({ provider: "Gmail", ...facts })).toBe(words);
+  });
+
   it("nothing handled is no change; a failure is one", () => {
     expect(hadChanges({ processed: 0, failed: 0 })).toBe(false);
     expect(hadChanges({ processed: 0, failed: 1 })).toBe(true);
+  });
+
+  it("with the library's changes, items read again unchanged are no change; a removal is one", () => {
+    expect(hadChanges({ processed: 40, failed: 0, changes: { added: 0, updated: 0, removed: 0 } })).toBe(false);
+    expect(hadChanges({ processed: 0, failed: 0, changes: { added: 0, updated: 0, removed: 1 } })).toBe(true);
+    expect(hadChanges({ processed: 1, failed: 0, changes: { added: 0, updated: 1, removed: 0 } })).toBe(true);
   });
 
   it("the rate-limit stage carries no seconds: retry_at is the one countdown", () => {

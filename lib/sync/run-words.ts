@@ -27,11 +27,30 @@ export interface CompletionFacts {
   found: number;
   /** Limits that stopped the run early ("Stopped at 200 channels (SLACK_MAX_CHANNELS)"). */
   notes: readonly string[];
+  /** What the run changed in the library; absent for runs from before these counters. */
+  changes?: LibraryChanges;
 }
 
-/** Whether a complete run brought anything: nothing new means no "changes" email. */
-export function hadChanges(facts: Pick<CompletionFacts, "processed" | "failed">): boolean {
+export interface LibraryChanges {
+  added: number;
+  updated: number;
+  removed: number;
+}
+
+/**
+ * Whether a complete run brought anything: nothing new means no "changes" email. With the
+ * library counters, items read again unchanged are not a change; without them (older runs),
+ * anything handled counts.
+ */
+export function hadChanges(facts: Pick<CompletionFacts, "processed" | "failed" | "changes">): boolean {
+  const c = facts.changes;
+  if (c) return c.added + c.updated + c.removed + facts.failed > 0;
   return facts.processed + facts.failed > 0;
+}
+
+/** "3 new, 2 updated, 1 removed": what a run changed in the library. */
+export function changesWords(c: LibraryChanges): string {
+  return `${c.added.toLocaleString("en-US")} new, ${c.updated.toLocaleString("en-US")} updated, ${c.removed.toLocaleString("en-US")} removed`;
 }
 
 /**
@@ -39,10 +58,11 @@ export function hadChanges(facts: Pick<CompletionFacts, "processed" | "failed">)
  * counts do not add up when they do not, and the limits that stopped it.
  */
 export function completionWords(facts: CompletionFacts): string {
-  const { processed, failed, found, notes } = facts;
+  const { processed, failed, found, notes, changes } = facts;
   const parts: string[] = [];
   if (!hadChanges(facts)) parts.push(UP_TO_DATE);
-  else parts.push(`Synced ${count(processed, "item", "items")}${failed ? `, ${count(failed, "item", "items")} failed` : ""}`);
+  else if (processed + failed === 0 && changes) parts.push(changesWords(changes));
+  else parts.push(`Synced ${count(processed, "item", "items")}${failed ? `, ${count(failed, "item", "items")} failed` : ""}${changes ? `: ${changesWords(changes)}` : ""}`);
   const missing = found - processed - failed;
   if (missing > 0) parts.push(`${count(missing, "item", "items")} found at first ${missing === 1 ? "was" : "were"} gone by the time ${missing === 1 ? "it was" : "they were"} read`);
   const sentences = parts.map((p) => `${p}.`);

@@ -1,0 +1,22 @@
+-- What a run changed in the library (added / updated / removed documents) and the sandboxes'
+-- change log (issue 18). Written by hand as plain ADD COLUMNs: prisma's diff rebuilds sync_run
+-- for NOT NULL columns, which SQLite does not need.
+
+-- AlterTable
+ALTER TABLE "sync_run" ADD COLUMN "addedItems" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "sync_run" ADD COLUMN "updatedItems" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "sync_run" ADD COLUMN "removedItems" INTEGER NOT NULL DEFAULT 0;
+
+-- CreateTable
+CREATE TABLE "sandbox_change" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "accountKey" TEXT NOT NULL,
+    "provider" TEXT NOT NULL,
+    "seq" INTEGER NOT NULL,
+    "kind" TEXT NOT NULL,
+    "itemIndex" INTEGER NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "sandbox_change_accountKey_provider_seq_key" ON "sandbox_change"("accountKey", "provider", "seq");
