@@ -110,9 +110,14 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
   let statusBeforeWait: { status: SyncStatus; stage: string } | undefined;
   let onUnauthorized: ((token: string | null) => Promise<string | null>) | undefined;
   let pacer: Pacer | undefined;
+  /** Provider requests not yet added to the run row (written with each page and at the end). */
+  const requests = { pending: 0 };
   const fetchFor = (signal: AbortSignal) =>
     createProviderFetch({
       provider,
+      onRequest: () => {
+        requests.pending += 1;
+      },
       signal,
       pacer,
       onUnauthorized,
@@ -253,7 +258,7 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
       if (controller.signal.aborted) throw controller.signal.reason;
       if (result.done) break;
       const page = result.value;
-      await retry(() => writePage(fence, conn, page, tracker, carried)).catch((error: unknown) => {
+      await retry(() => writePage(fence, conn, page, tracker, carried, requests)).catch((error: unknown) => {
         throw lost(error);
       });
       touch();
@@ -282,12 +287,14 @@ export async function executeRun(runId: string, opts: ExecuteOptions): Promise<R
     }
 
     const cursor = JSON.stringify(result.value.cursor ?? null);
-    await retry(() =>
-      db().$transaction(async (tx) => {
-        await holdFence(tx, fence, "cursor");
+    await retry(async () => {
+      const sent = requests.pending;
+      await db().$transaction(async (tx) => {
+        await holdFence(tx, fence, "cursor", { providerRequests: { increment: sent } });
         await tx.connection.update({ where: { id: conn.id }, data: { cursor, status: "connected", statusMessage: null } });
-      }),
-    ).catch((error: unknown) => Promise.reject(lost(error)));
+      });
+      requests.pending -= sent;
+    }).catch((error: unknown) => Promise.reject(lost(error)));
     const s = tracker.snapshot;
     await tracker.finish("complete", { stage: completionWords({
         provider,

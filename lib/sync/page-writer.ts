@@ -36,7 +36,10 @@ export async function writePage(
   page: SyncPage,
   tracker: ProgressTracker,
   carried = 0,
+  /** Provider requests not yet on the run row: added to it with this page once it commits. */
+  requests: { pending: number } = { pending: 0 },
 ): Promise<void> {
+  const sent = requests.pending;
   const before = tracker.snapshot;
   const base: Checkpoint = {
     position: page.checkpoint,
@@ -56,7 +59,7 @@ export async function writePage(
     // the run row's lock orders this page against a concurrent claim. A checkpoint is progress:
     // the resume budget counts takeovers since the last one (a crash loop), not pauses. The
     // counters saved with it are the run's after this page, computed below before the commit.
-    await holdFence(tx, fence, "page", { heartbeatAt: now, resumeCount: 0 });
+    await holdFence(tx, fence, "page", { heartbeatAt: now, resumeCount: 0, providerRequests: { increment: sent } });
     // New documents go in with one multi-row INSERT; only those already stored (a re-sync, an
     // edit, or a page written again after a lost commit answer) are looked at one by one, and
     // written only when their content changed (its hash): an edit is an update in place, never
@@ -130,6 +133,7 @@ export async function writePage(
     await tx.syncRun.updateMany({ where: fencedRun(fence), data: { checkpoint: JSON.stringify(checkpoint) } });
     return { added: fresh.length, updated, removed: gone };
   });
+  requests.pending -= sent;
   tracker.changed(counts.added, counts.updated, counts.removed);
   page.documents.forEach((_, i) => tracker.itemDone(page.labels?.[i]));
   page.failures.forEach((f) => tracker.itemDone(f.title ? `Failed: ${f.title}` : `Failed: ${f.externalId}`, true));

@@ -25,6 +25,8 @@ export interface ProviderFetchOptions {
   onUnauthorized?: (token: string | null) => Promise<string | null>;
   /** Pacing per provider account: waits for a slot and quota before each attempt. */
   pacer?: Pacer;
+  /** Called once per request sent to the provider (every attempt counts: the provider sees each). */
+  onRequest?: () => void;
   now?: () => number;
   random?: () => number;
   fetchImpl?: typeof fetch;
@@ -79,6 +81,7 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
       let res: Response;
       let text: string | undefined;
       try {
+        opts.onRequest?.();
         res = await doFetch(url, { ...init, method, headers, signal });
         // Read JSON bodies here, still under the timeout, so a body that never ends is caught too.
         if (isJson(res) && !NULL_BODY_STATUSES.has(res.status)) text = await res.text();

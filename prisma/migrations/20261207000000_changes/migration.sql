@@ -6,6 +6,7 @@
 ALTER TABLE "sync_run" ADD COLUMN "addedItems" INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE "sync_run" ADD COLUMN "updatedItems" INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE "sync_run" ADD COLUMN "removedItems" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "sync_run" ADD COLUMN "providerRequests" INTEGER NOT NULL DEFAULT 0;
 
 -- CreateTable
 CREATE TABLE "sandbox_change" (

@@ -1,8 +1,9 @@
 -- PostgreSQL migration 004. The SQLite equivalent is prisma/migrations/20261207000000_changes.
--- What a run changed in the library (added / updated / removed documents) and the sandboxes'
--- change log (issue 18).
+-- What a run changed in the library (added / updated / removed documents), the requests it sent,
+-- and the sandboxes' change log (issue 18).
 -- AlterTable
 ALTER TABLE "sync_run" ADD COLUMN     "addedItems" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "providerRequests" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "removedItems" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "updatedItems" INTEGER NOT NULL DEFAULT 0;
 
