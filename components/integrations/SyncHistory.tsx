@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import { Loader2 } from "lucide-react";
 import { formatCount, formatDateTime, formatDay, plural } from "./labels";
 import { Details } from "./SyncModalParts";
+import { changesLine } from "./modal-view";
 import type { FailureItem } from "./use-sync-failures";
 
 // The API answer's shape, from the module that produces it (a type: nothing server-side is bundled).
@@ -187,6 +188,9 @@ export function SyncHistory({ type, refreshKey }: { type: string; refreshKey?: s
               data-total={r.total_items}
               data-processed={r.processed_items}
               data-failed={r.failed_items}
+              data-added={r.added_items}
+              data-updated={r.updated_items}
+              data-removed={r.removed_items}
               className="border-b border-neutral-200 pb-2 last:border-0"
             >
               <div className="flex flex-wrap items-baseline justify-between gap-x-2">
@@ -210,6 +214,11 @@ export function SyncHistory({ type, refreshKey }: { type: string; refreshKey?: s
                   "0 failed"
                 )}
               </div>
+              {r.status === "complete" && r.added_items + r.updated_items + r.removed_items > 0 ? (
+                <p data-testid="history-changes" className="mt-0.5 text-neutral-600 tabular-nums">
+                  {changesLine(r)}
+                </p>
+              ) : null}
               {why ? <p className="mt-0.5 break-words text-neutral-600">{why}</p> : null}
               <Details text={r.detail} />
               {openFailures === r.id ? <Failures runId={r.id} /> : null}

@@ -71,6 +71,19 @@ describe("modalView", () => {
     expect(view(pd({ status: "cancelled", processed_items: 0, failed_items: 0 })).outcome).toBe("Stopped before any item was synced.");
     expect(view(pd({ status: "complete" })).stage).toBeNull();
   });
+
+  it("says what the run changed in the library: N new, N updated, N removed", () => {
+    const changed = { status: "complete" as const, processed_items: 6, failed_items: 0, total_items: 6, added_items: 3, updated_items: 3, removed_items: 3 };
+    expect(view(pd(changed)).outcome).toBe("6 items synced (3 new, 3 updated, 3 removed).");
+    expect(view(pd({ ...changed, processed_items: 0, total_items: 0, added_items: 0, updated_items: 0, removed_items: 2 })).outcome).toBe(
+      "Library updated: 0 new, 0 updated, 2 removed.",
+    );
+    // Items read again with nothing changed: up to date, not "12 items synced".
+    expect(view(pd({ ...changed, processed_items: 12, total_items: 12, added_items: 0, updated_items: 0, removed_items: 0 })).outcome).toBe(
+      "Already up to date — nothing new since the last sync.",
+    );
+    expect(view(pd({ ...changed, failed_items: 1, total_items: 7 })).outcome).toBe("6 items synced (3 new, 3 updated, 3 removed); 1 item could not be synced.");
+  });
 });
 
 describe("labels", () => {

@@ -40,19 +40,34 @@ export function titleFor(phase: SyncPhase | null, label: string, lost: boolean):
   }
 }
 
+/** What the run changed in the library, when the server says ("3 new, 2 updated, 1 removed"). */
+export function changesLine(p: Pick<ProgressData, "added_items" | "updated_items" | "removed_items">): string | null {
+  if (p.added_items === undefined && p.updated_items === undefined && p.removed_items === undefined) return null;
+  return `${formatCount(p.added_items ?? 0)} new, ${formatCount(p.updated_items ?? 0)} updated, ${formatCount(p.removed_items ?? 0)} removed`;
+}
+
+function changedAnything(p: ProgressData): boolean {
+  return (p.added_items ?? 0) + (p.updated_items ?? 0) + (p.removed_items ?? 0) > 0;
+}
+
 /** True when a completed run brought nothing new (the server may also say so in its stage). */
 export function isUpToDate(p: ProgressData): boolean {
-  return p.status === "complete" && (UP_TO_DATE.test(p.stage) || (p.processed_items === 0 && p.failed_items === 0));
+  if (p.status !== "complete" || p.failed_items > 0 || changedAnything(p)) return false;
+  return UP_TO_DATE.test(p.stage) || p.processed_items === 0 || changesLine(p) !== null;
 }
 
 function outcomeFor(p: ProgressData, found: number): string | null {
   const done = p.processed_items + p.failed_items;
   switch (p.status) {
-    case "complete":
+    case "complete": {
       if (isUpToDate(p)) return "Already up to date — nothing new since the last sync.";
+      const changes = changesLine(p);
+      const tail = changes ? ` (${changes})` : "";
       if (p.failed_items > 0)
-        return `${plural(p.processed_items, "item", "items")} synced; ${plural(p.failed_items, "item", "items")} could not be synced.`;
-      return `${plural(p.processed_items, "item", "items")} synced.`;
+        return `${plural(p.processed_items, "item", "items")} synced${tail}; ${plural(p.failed_items, "item", "items")} could not be synced.`;
+      if (p.processed_items === 0 && changes) return `Library updated: ${changes}.`;
+      return `${plural(p.processed_items, "item", "items")} synced${tail}.`;
+    }
     case "cancelled":
       return done > 0 ? `Stopped after ${formatCount(done)} of ${plural(found, "item", "items")}.` : "Stopped before any item was synced.";
     case "error":

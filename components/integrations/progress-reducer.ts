@@ -80,6 +80,9 @@ export function parseProgress(input: unknown): ProgressData | null {
     ...(typeof v.eta_s === "number" && Number.isFinite(v.eta_s) && v.eta_s >= 0 ? { eta_s: v.eta_s } : {}),
     ...(typeof v.counting === "boolean" ? { counting: v.counting } : {}),
     ...(opt("error_detail") ? { error_detail: opt("error_detail") } : {}),
+    ...(typeof v.added_items === "number" ? { added_items: num(v.added_items) } : {}),
+    ...(typeof v.updated_items === "number" ? { updated_items: num(v.updated_items) } : {}),
+    ...(typeof v.removed_items === "number" ? { removed_items: num(v.removed_items) } : {}),
   };
 }
 

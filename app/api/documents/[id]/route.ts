@@ -17,6 +17,7 @@ export const GET = withViewer(z.object({ id: z.string() }), async ({ viewer, par
     where: { id: params.id, userId: viewer.userId },
     select: {
       id: true,
+      externalId: true,
       kind: true,
       title: true,
       text: true,
@@ -32,6 +33,7 @@ export const GET = withViewer(z.object({ id: z.string() }), async ({ viewer, par
     success: true,
     document: {
       id: d.id,
+      external_id: d.externalId,
       provider: d.connection.type,
       kind: d.kind,
       title: d.title,
