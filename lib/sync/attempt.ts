@@ -2,6 +2,7 @@
 // take ownership in the database, take the user's and the account's concurrency slots,
 // execute (a whole run or one slice), let go. What to do next is the caller's: the
 // in-process runner re-queues in memory, a worker moves its job back into the queue.
+import { logger } from "@/lib/platform/logger";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { toProgressData } from "@/lib/progress/store";
@@ -96,7 +97,7 @@ export async function endRun(runId: string, status: "error" | "cancelled", messa
     await tracker.finish(status, status === "cancelled" ? { stage: "Cancelled" } : { stage: "Sync failed", error_message: message });
   } catch (error) {
     if (!isRunLost(error)) throw error;
-    console.warn(`[sync] ${(error as Error).message}; not ending it here`);
+    logger.warn(`[sync] ${(error as Error).message}; not ending it here`);
   }
 }
 
@@ -168,7 +169,7 @@ export async function attemptRun(runId: string, opts: AttemptOptions): Promise<A
   } catch (error) {
     // Our own database is busy or away: the caller tries again shortly (the claim is ours).
     if (isTransientDbError(error) && !opts.stop.aborted) throw error;
-    console.error(`[sync] run ${runId} crashed`, error);
+    logger.child({ run_id: runId }).error({ err: error }, `[sync] run ${runId} crashed`);
     await endRun(runId, "error", "The sync stopped on an unexpected problem; please try again.", fence).catch(() => undefined);
     return { kind: "done" };
   } finally {
@@ -178,7 +179,7 @@ export async function attemptRun(runId: string, opts: AttemptOptions): Promise<A
   if (outcome === "finished" || outcome === "lost") return { kind: "done" };
   if (outcome === "sliced") {
     await handBack(fence, false);
-    console.log(`[sync] run ${runId}: slice ended at a checkpoint; queued for the next slice`);
+    logger.child({ run_id: runId }).info(`[sync] run ${runId}: slice ended at a checkpoint; queued for the next slice`);
     return { kind: "again", delayMs: 0, continuation: true };
   }
   if (opts.stop.aborted) {

@@ -2,6 +2,7 @@
 // connections terminated) is not the provider's fault and not the end of the run: the write is
 // made again after a pause. A page's transaction is all-or-nothing and rewriting it is an
 // idempotent upsert, so a retry after a commit whose answer was lost is harmless.
+import { logger } from "@/lib/platform/logger";
 const DB_RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 
 export function isTransientDbError(error: unknown): boolean {
@@ -30,7 +31,7 @@ async function retryDb<T>(write: () => Promise<T>, signal: AbortSignal): Promise
     } catch (error) {
       const delay = DB_RETRY_DELAYS_MS[attempt];
       if (delay === undefined || signal.aborted || !isTransientDbError(error)) throw error;
-      console.warn(`[sync] database busy or unavailable (${(error as Error).message?.split("\n").at(-1)?.slice(0, 120)}); trying again in ${delay} ms`);
+      logger.warn(`[sync] database busy or unavailable (${(error as Error).message?.split("\n").at(-1)?.slice(0, 120)}); trying again in ${delay} ms`);
       await new Promise((r) => setTimeout(r, delay));
       if (signal.aborted) throw signal.reason;
     }

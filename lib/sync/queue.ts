@@ -1,6 +1,8 @@
 // Where runs go to execute. Embedded default: this process's runner. With REDIS_URL: a
 // BullMQ queue that `npm run worker` processes (or web servers with SYNC_RUN_IN_WEB=true)
 // take runs from. A run's job id is its run id, so queueing one twice is a no-op.
+import { processSingleton } from "@/lib/platform/singleton";
+import { logger } from "@/lib/platform/logger";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, WaitingError, Worker, type Job } from "bullmq";
@@ -27,17 +29,16 @@ interface RunJob {
   continuation?: boolean;
 }
 
-const globalKey = Symbol.for("2nd-brain.run-queue");
-type Holder = { [globalKey]?: Queue<RunJob> };
-
 function runQueue(): Queue<RunJob> {
-  const holder = globalThis as Holder;
-  holder[globalKey] ??= new Queue<RunJob>(QUEUE_NAME, {
-    connection: newRedis("queue"),
-    prefix: redisKey("bull"),
-    defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 1 },
-  });
-  return holder[globalKey];
+  return processSingleton(
+    "run-queue",
+    () =>
+      new Queue<RunJob>(QUEUE_NAME, {
+        connection: newRedis("queue"),
+        prefix: redisKey("bull"),
+        defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 1 },
+      }),
+  );
 }
 
 /** Queues a run for execution (here, or on whichever worker takes it). */
@@ -97,7 +98,7 @@ export class QueueWorker {
       // The run row counts resumes (attempt.ts MAX_RESUMES); BullMQ must not give up first.
       maxStalledCount: 1000,
     });
-    this.worker.on("error", (error) => console.error(`[worker] ${error.message}`));
+    this.worker.on("error", (error) => logger.error(`[worker] ${error.message}`));
     this.control = newRedis("control", { subscriber: true });
     this.control.on("message", (_channel: string, message: string) => {
       try {
@@ -108,7 +109,7 @@ export class QueueWorker {
       }
     });
     void this.control.subscribe(redisKey("control")).catch(() => undefined);
-    const sweep = () => void requeueOrphans().catch((error: Error) => console.error(`[worker] orphan sweep failed: ${error.message}`));
+    const sweep = () => void requeueOrphans().catch((error: Error) => logger.error(`[worker] orphan sweep failed: ${error.message}`));
     sweep();
     this.sweeper = setInterval(sweep, SWEEP_EVERY_MS);
     this.sweeper.unref();
@@ -145,11 +146,11 @@ export class QueueWorker {
       if (error instanceof DelayedError || error instanceof WaitingError) throw error;
       if (isTransientDbError(error) && !controller.signal.aborted) {
         // Our own database is busy or away: try the run again shortly (the claim is ours).
-        console.warn(`[worker] run ${runId}: database busy or unavailable; trying again in 2 s`);
+        logger.child({ run_id: runId }).warn(`[worker] run ${runId}: database busy or unavailable; trying again in 2 s`);
         await job.moveToDelayed(Date.now() + 2000, token);
         throw new DelayedError();
       }
-      console.error(`[worker] run ${runId} crashed`, error);
+      logger.child({ run_id: runId }).error({ err: error }, `[worker] run ${runId} crashed`);
       await endRun(runId, "error", "The sync stopped on an unexpected problem; please try again.").catch(() => undefined);
     } finally {
       this.controllers.delete(runId);
@@ -171,11 +172,6 @@ export class QueueWorker {
   }
 }
 
-const workerKey = Symbol.for("2nd-brain.queue-worker");
-type WorkerHolder = { [workerKey]?: QueueWorker };
-
 export function queueWorker(): QueueWorker {
-  const holder = globalThis as WorkerHolder;
-  holder[workerKey] ??= new QueueWorker();
-  return holder[workerKey];
+  return processSingleton("queue-worker", () => new QueueWorker());
 }

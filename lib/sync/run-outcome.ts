@@ -49,7 +49,7 @@ export async function settleStoppedRun({ reason, thrown, fence, connectionId, pr
   }
   if (isRunLost(reason) || isRunLost(thrown)) {
     // Someone else owns the run now (or it ended): write nothing more, not even a last event.
-    console.warn(`[sync] ${(isRunLost(reason) ? reason : (thrown as Error)).message}; this execution stops`);
+    logger.child({ run_id: fence.runId }).warn(`[sync] ${(isRunLost(reason) ? reason : (thrown as Error)).message}; this execution stops`);
     return "lost";
   }
   if (reason instanceof SliceEndSignal) {
@@ -77,7 +77,7 @@ export async function settleStoppedRun({ reason, thrown, fence, connectionId, pr
       );
     if (!marked) return "lost";
   }
-  if (error.kind === "internal") console.error(`[sync] run ${fence.runId} failed unexpectedly:`, thrown);
+  if (error.kind === "internal") logger.child({ run_id: fence.runId }).error({ err: thrown }, `[sync] run ${fence.runId} failed unexpectedly`);
   // The technical side goes to the server log and error_detail; the user reads error_message.
   else logger.child({ run_id: fence.runId }).warn(`[sync] run ${fence.runId} failed (${error.kind}): ${error.message}${error.detail ? ` — ${error.detail}` : ""}`);
   const patch = { stage: "Sync failed", error_message: error.message, ...(error.detail ? { error_detail: error.detail } : {}) };

@@ -2,6 +2,8 @@
 // not touch a run. A run is claimed in the database before it executes, so one process
 // (and later one worker of many) owns it; a run whose owner stopped beating is picked up
 // again from its checkpoint, or ended as interrupted after too many tries.
+import { processSingleton } from "@/lib/platform/singleton";
+import { logger } from "@/lib/platform/logger";
 import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
@@ -44,7 +46,7 @@ class InProcessRunner {
         },
         (error: unknown) => {
           this.resolving.delete(runId);
-          console.warn(`[runner] run ${runId}: could not read its owner (${(error as Error).message}); trying again in 2 s`);
+          logger.child({ run_id: runId }).warn(`[runner] run ${runId}: could not read its owner (${(error as Error).message}); trying again in 2 s`);
           this.later(runId, 2000, continuation);
         },
       );
@@ -99,12 +101,12 @@ class InProcessRunner {
     } catch (error) {
       if (isTransientDbError(error) && !controller.signal.aborted) {
         // Our own database is busy or away: try the run again shortly (the claim is ours).
-        console.warn(`[runner] run ${runId}: database busy or unavailable; trying again in 2 s`);
+        logger.child({ run_id: runId }).warn(`[runner] run ${runId}: database busy or unavailable; trying again in 2 s`);
         this.running.delete(runId);
         this.later(runId, 2000, continuation);
         return;
       }
-      console.error(`[runner] run ${runId} crashed`, error);
+      logger.child({ run_id: runId }).error({ err: error }, `[runner] run ${runId} crashed`);
       await endRun(runId, "error", "The sync stopped on an unexpected problem; please try again.").catch(() => undefined);
     } finally {
       this.running.delete(runId);
@@ -126,10 +128,10 @@ class InProcessRunner {
   start(): void {
     if (this.sweeper) return;
     const singleProcess = !env().REDIS_URL;
-    void this.recover(singleProcess).catch((error) => console.error("[runner] recovery failed", error));
+    void this.recover(singleProcess).catch((error: unknown) => logger.error({ err: error }, "[runner] recovery failed"));
     // Also catches runs queued while no process was running (e.g. queued, then a crash).
     this.sweeper = setInterval(() => {
-      void this.recover().catch((error) => console.error("[runner] recovery failed", error));
+      void this.recover().catch((error: unknown) => logger.error({ err: error }, "[runner] recovery failed"));
     }, SWEEP_EVERY_MS);
     this.sweeper.unref();
   }
@@ -151,11 +153,6 @@ class InProcessRunner {
   }
 }
 
-const globalKey = Symbol.for("2nd-brain.runner");
-type Holder = { [globalKey]?: InProcessRunner };
-
 export function runner(): InProcessRunner {
-  const holder = globalThis as Holder;
-  holder[globalKey] ??= new InProcessRunner();
-  return holder[globalKey];
+  return processSingleton("runner", () => new InProcessRunner());
 }

@@ -12,6 +12,7 @@
 //      heartbeat and starts it again; the takeover's new epoch fences out the old invocation,
 //      should it ever wake up.
 // No scheduler of our own: the platform invokes, the database decides who owns a run.
+import { logger } from "@/lib/platform/logger";
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { after } from "next/server";
 import { env, internalOrigin } from "@/lib/env";
@@ -71,9 +72,9 @@ async function runSlice(runId: string, continuation: boolean, delayMs: number): 
     // Someone alive has the run ("again" with a long delay): it continues it; if it dies, the cron.
   } catch (error) {
     if (isTransientDbError(error)) {
-      console.warn(`[sync] run ${runId}: database busy or unavailable; next slice in 2 s`);
+      logger.child({ run_id: runId }).warn(`[sync] run ${runId}: database busy or unavailable; next slice in 2 s`);
       await kick(runId, continuation, 2000);
-    } else console.error(`[sync] run ${runId}: slice failed`, error);
+    } else logger.child({ run_id: runId }).error({ err: error }, `[sync] run ${runId}: slice failed`);
   } finally {
     clearTimeout(hardStop);
     executing.delete(runId);
@@ -105,9 +106,9 @@ export async function kick(runId: string, continuation: boolean, delayMs = 0): P
   try {
     const res = await fetch(`${internalOrigin()}${ADVANCE_PATH}`, { method: "POST", headers, body, signal: AbortSignal.timeout(15_000) });
     if (res.status === 202) return true;
-    console.error(`[sync] run ${runId}: continuation request answered ${res.status}; the cron sweep will pick the run up`);
+    logger.child({ run_id: runId }).error(`[sync] run ${runId}: continuation request answered ${res.status}; the cron sweep will pick the run up`);
   } catch (error) {
-    console.error(`[sync] run ${runId}: continuation request failed (${(error as Error).message}); the cron sweep will pick the run up`);
+    logger.child({ run_id: runId }).error(`[sync] run ${runId}: continuation request failed (${(error as Error).message}); the cron sweep will pick the run up`);
   }
   return false;
 }
