@@ -5,12 +5,8 @@ import {
   AlertTriangle,
   CheckCircle,
   Circle,
-  Folder,
-  GitBranch,
   History,
   Loader2,
-  Mail,
-  MessageSquare,
   KeyRound,
   RefreshCw,
   Unplug,
@@ -20,21 +16,7 @@ import type { ConnectorType } from "@/lib/contract";
 import type { IntegrationSummary, LastSyncStatus } from "./types";
 import { formatDateTime, formatRelative, plural } from "./labels";
 import SyncHistory from "./SyncHistory";
-
-// lucide-react 1.x dropped brand icons (no `Github`): GitBranch stands in.
-const ICONS: Record<ConnectorType, LucideIcon> = {
-  gmail: Mail,
-  slack: MessageSquare,
-  box: Folder,
-  github: GitBranch,
-};
-
-const ICON_TINT: Record<ConnectorType, string> = {
-  gmail: "bg-red-50 text-red-600",
-  slack: "bg-purple-50 text-purple-600",
-  box: "bg-sky-50 text-sky-600",
-  github: "bg-neutral-100 text-neutral-800",
-};
+import { PROVIDER_ICONS as ICONS, PROVIDER_TINTS as ICON_TINT, TOKEN_HINTS } from "./provider-look";
 
 const LAST_STATUS: Record<LastSyncStatus, { text: string; cls: string }> = {
   complete: { text: "Succeeded", cls: "text-green-700" },
@@ -43,13 +25,6 @@ const LAST_STATUS: Record<LastSyncStatus, { text: string; cls: string }> = {
 };
 
 export type CardBusy = "connect" | "sync" | "token" | "disconnect" | null;
-
-/** Providers that take a pasted token, and what kind of token to paste. */
-const TOKEN_HINTS: Partial<Record<ConnectorType, string>> = {
-  github: "A personal access token that can read your repositories (repo scope).",
-  slack: "A bot token (xoxb-…) with channels:read, channels:history, groups:read, groups:history and users:read.",
-  box: "A developer token from your Box app's configuration page.",
-};
 
 export interface IntegrationCardProps {
   integration: IntegrationSummary;

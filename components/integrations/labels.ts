@@ -1,12 +1,7 @@
-// Client-side copies of small constants (lib/sync/types pulls zod in at runtime).
-import type { ConnectorType } from "@/lib/contract";
+// Words and numbers as the UI shows them. Provider labels come from the contract (client-safe).
+import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/contract";
 
-export const CONNECTOR_LABEL: Record<ConnectorType, string> = {
-  gmail: "Gmail",
-  slack: "Slack",
-  box: "Box",
-  github: "GitHub",
-};
+export const CONNECTOR_LABEL: Record<ConnectorType, string> = CONNECTOR_LABELS;
 
 export function connectorLabel(type: string): string {
   return (CONNECTOR_LABEL as Record<string, string | undefined>)[type] ?? type.charAt(0).toUpperCase() + type.slice(1);

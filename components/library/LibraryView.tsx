@@ -2,7 +2,8 @@
 
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import Link from "next/link";
-import { FileText, Folder, GitBranch, Loader2, Mail, MessageSquare, Search, type LucideIcon } from "lucide-react";
+import { Loader2, Search } from "lucide-react";
+import { providerIcon } from "@/components/integrations/provider-look";
 import { connectorLabel, formatDateTime } from "@/components/integrations/labels";
 import { stripMarkdown } from "./plain-text";
 
@@ -20,7 +21,6 @@ const KINDS: { value: string; label: string }[] = [
   { value: "issue", label: "Issue" },
   { value: "pull_request", label: "Pull request" },
 ];
-const ICONS: Record<string, LucideIcon> = { gmail: Mail, slack: MessageSquare, box: Folder, github: GitBranch };
 const DEBOUNCE_MS = 300;
 /** While a sync runs, look for its end this often; otherwise, for a new one, less often. */
 const ACTIVE_POLL_MS = 5000;
@@ -228,7 +228,7 @@ export function LibraryView({ initialQuery, initialProvider, initialKind }: Prop
 
       <ul className="mt-4 space-y-3" aria-busy={loading}>
         {docs.map((d) => {
-          const Icon = ICONS[d.provider] ?? FileText;
+          const Icon = providerIcon(d.provider);
           return (
             <li key={d.id} data-testid="library-result" data-id={d.id} className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-neutral-200">
               <div className="flex items-start gap-3">
