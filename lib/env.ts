@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { DEFAULT_DATABASE_URL, databaseKind } from "@/lib/database-url";
 import { parseTrustProxy } from "@/lib/http/trust-proxy.mjs";
+import { MANIFESTS, type OAuthEnvPrefix } from "@/lib/connectors/manifests";
+import type { ConnectorType } from "@/lib/contract";
 
 const seconds = (def: number) =>
   z.coerce.number().positive().max(7 * 24 * 3600).default(def);
@@ -26,8 +28,33 @@ const endpoint = (def: string) =>
       }
     }, "must be an absolute http(s) URL without credentials or #fragment");
 
-/** OAuth apps, one per provider (Gmail's is a Google Cloud OAuth client). */
-export const OAUTH_ENV_PREFIXES = { github: "GITHUB", gmail: "GOOGLE", slack: "SLACK", box: "BOX" } as const;
+/** OAuth apps, one per provider (Gmail's is a Google Cloud OAuth client): each manifest's prefix. */
+export const OAUTH_ENV_PREFIXES = Object.fromEntries(Object.values(MANIFESTS).map((m) => [m.type, m.oauth.envPrefix])) as {
+  readonly [K in ConnectorType]: (typeof MANIFESTS)[K]["oauth"]["envPrefix"];
+};
+
+type ProviderSettings = { [K in `${OAuthEnvPrefix}_${"CLIENT_ID" | "CLIENT_SECRET"}`]: typeof optionalString } & {
+  [K in `${OAuthEnvPrefix}_${"AUTHORIZE" | "TOKEN" | "REVOKE" | "API"}_URL`]: ReturnType<typeof endpoint>;
+};
+
+/**
+ * Every provider's OAuth app and endpoints, from its manifest: <PREFIX>_CLIENT_ID and _SECRET,
+ * and _AUTHORIZE_URL, _TOKEN_URL, _REVOKE_URL, _API_URL defaulting to the real provider's (settings
+ * so the built-in sandboxes can stand in).
+ */
+function providerSettings(): ProviderSettings {
+  const shape: Record<string, z.ZodType> = {};
+  for (const { oauth } of Object.values(MANIFESTS)) {
+    const p = oauth.envPrefix;
+    shape[`${p}_CLIENT_ID`] = optionalString;
+    shape[`${p}_CLIENT_SECRET`] = optionalString;
+    shape[`${p}_AUTHORIZE_URL`] = endpoint(oauth.endpoints.authorize);
+    shape[`${p}_TOKEN_URL`] = endpoint(oauth.endpoints.token);
+    shape[`${p}_REVOKE_URL`] = endpoint(oauth.endpoints.revoke);
+    shape[`${p}_API_URL`] = endpoint(oauth.endpoints.api);
+  }
+  return shape as ProviderSettings;
+}
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -161,32 +188,8 @@ const schema = z.object({
   /** Attempts per email before it is marked failed. */
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   APP_SECRET: optionalString,
-  // OAuth apps and the provider endpoints (settings so the built-in sandboxes can stand in).
-  GITHUB_CLIENT_ID: optionalString,
-  GITHUB_CLIENT_SECRET: optionalString,
-  GITHUB_AUTHORIZE_URL: endpoint("https://github.com/login/oauth/authorize"),
-  GITHUB_TOKEN_URL: endpoint("https://github.com/login/oauth/access_token"),
-  /** `{client_id}` is replaced by GITHUB_CLIENT_ID (DELETE, basic auth: the app's grant API). */
-  GITHUB_REVOKE_URL: endpoint("https://api.github.com/applications/{client_id}/grant"),
-  GITHUB_API_URL: endpoint("https://api.github.com"),
-  GOOGLE_CLIENT_ID: optionalString,
-  GOOGLE_CLIENT_SECRET: optionalString,
-  GOOGLE_AUTHORIZE_URL: endpoint("https://accounts.google.com/o/oauth2/v2/auth"),
-  GOOGLE_TOKEN_URL: endpoint("https://oauth2.googleapis.com/token"),
-  GOOGLE_REVOKE_URL: endpoint("https://oauth2.googleapis.com/revoke"),
-  GOOGLE_API_URL: endpoint("https://gmail.googleapis.com"),
-  SLACK_CLIENT_ID: optionalString,
-  SLACK_CLIENT_SECRET: optionalString,
-  SLACK_AUTHORIZE_URL: endpoint("https://slack.com/oauth/v2/authorize"),
-  SLACK_TOKEN_URL: endpoint("https://slack.com/api/oauth.v2.access"),
-  SLACK_REVOKE_URL: endpoint("https://slack.com/api/auth.revoke"),
-  SLACK_API_URL: endpoint("https://slack.com/api"),
-  BOX_CLIENT_ID: optionalString,
-  BOX_CLIENT_SECRET: optionalString,
-  BOX_AUTHORIZE_URL: endpoint("https://account.box.com/api/oauth2/authorize"),
-  BOX_TOKEN_URL: endpoint("https://api.box.com/oauth2/token"),
-  BOX_REVOKE_URL: endpoint("https://api.box.com/oauth2/revoke"),
-  BOX_API_URL: endpoint("https://api.box.com"),
+  // OAuth apps and the provider endpoints, from each provider's manifest.
+  ...providerSettings(),
 }).superRefine((e, ctx) => {
   // A deployment must not build links from whatever Host a request carried. The embedded
   // `npm start` on a laptop is not one (scripts/server.mjs sets NODE_ENV=production for Next.js

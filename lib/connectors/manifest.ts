@@ -10,7 +10,27 @@ export interface ProviderSandbox {
   tokenPath: string;
 }
 
-export interface ProviderManifest<T extends ConnectorType = ConnectorType> {
+/** The provider's OAuth app and endpoints: what lib/oauth and the settings (lib/env.ts) read. */
+export interface ProviderOAuth<P extends string = string> {
+  /**
+   * The settings' prefix: <P>_CLIENT_ID, <P>_CLIENT_SECRET (the OAuth app) and <P>_AUTHORIZE_URL,
+   * <P>_TOKEN_URL, <P>_REVOKE_URL, <P>_API_URL (endpoints, settings so a sandbox can stand in).
+   */
+  readonly envPrefix: P;
+  /** The real provider's endpoints: the defaults of those settings. */
+  readonly endpoints: { readonly authorize: string; readonly token: string; readonly revoke: string; readonly api: string };
+  readonly scopes: readonly string[];
+  /** How `scope` joins several scopes in the authorize URL. */
+  readonly scopeSeparator: " " | ",";
+  /** PKCE (S256) on the authorize and token requests; otherwise `state` only. */
+  readonly pkce: boolean;
+  /** Extra authorize parameters (Google: offline access, so a refresh token comes back). */
+  readonly authorizeParams: Readonly<Record<string, string>>;
+  /** A user may paste a token of their own instead of signing in. */
+  readonly acceptsPastedToken: boolean;
+}
+
+export interface ProviderManifest<T extends ConnectorType = ConnectorType, P extends string = string> {
   readonly type: T;
   /** "GitHub": what the UI, the summary and the emails call it. */
   readonly label: string;
@@ -18,4 +38,5 @@ export interface ProviderManifest<T extends ConnectorType = ConnectorType> {
   readonly quota: QuotaSpec;
   /** The provider's paths in this app's sandbox (lib/sandbox). */
   readonly sandbox: ProviderSandbox;
+  readonly oauth: ProviderOAuth<P>;
 }

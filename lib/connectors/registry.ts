@@ -5,11 +5,7 @@ import { githubConnector } from "@/lib/connectors/github/connector";
 import { gmailConnector } from "@/lib/connectors/gmail/connector";
 import { slackConnector } from "@/lib/connectors/slack/connector";
 import { boxConnector } from "@/lib/connectors/box/connector";
-import type { ProviderManifest } from "@/lib/connectors/manifest";
-import { githubManifest } from "@/lib/connectors/github/manifest";
-import { gmailManifest } from "@/lib/connectors/gmail/manifest";
-import { slackManifest } from "@/lib/connectors/slack/manifest";
-import { boxManifest } from "@/lib/connectors/box/manifest";
+import { MANIFESTS } from "@/lib/connectors/manifests";
 import type { ConnectorType } from "@/lib/contract";
 import { internalOrigin } from "@/lib/env";
 import { liveProviderEndpoints } from "@/lib/oauth/providers";
@@ -28,13 +24,8 @@ export interface ProviderEndpoints {
   tokenUrl: string;
 }
 
-/** Every provider's manifest (label, quota, sandbox paths), exhaustively. */
-export const manifests: { readonly [K in ConnectorType]: ProviderManifest<K> } = {
-  github: githubManifest,
-  gmail: gmailManifest,
-  slack: slackManifest,
-  box: boxManifest,
-};
+/** Every provider's manifest (label, quota, sandbox paths, OAuth), exhaustively. */
+export const manifests = MANIFESTS;
 
 export function getConnector(type: ConnectorType): Connector | null {
   return connectors[type];

@@ -1,9 +1,11 @@
-// The four providers' OAuth apps and endpoints, from the settings (lib/env.ts). The endpoints
-// are settings so the built-in sandboxes (lib/sandbox/oauth.ts) can stand in for the real ones.
-import { env, OAUTH_ENV_PREFIXES, type Env } from "@/lib/env";
+// The providers' OAuth apps and endpoints: what each manifest says (lib/connectors/<type>/manifest.ts)
+// with the settings (lib/env.ts) on top. The endpoints are settings so the built-in sandboxes
+// (lib/sandbox/oauth.ts) can stand in for the real ones.
+import { env, type Env } from "@/lib/env";
 import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/contract";
+import { MANIFESTS, type OAuthEnvPrefix } from "@/lib/connectors/manifests";
 
-export type OAuthEnvPrefix = (typeof OAUTH_ENV_PREFIXES)[ConnectorType];
+export type { OAuthEnvPrefix };
 
 export interface OAuthProvider {
   type: ConnectorType;
@@ -29,30 +31,8 @@ export interface OAuthProvider {
   clientSecret?: string;
 }
 
-const STATIC: Record<
-  ConnectorType,
-  Pick<OAuthProvider, "scopes" | "scopeSeparator" | "pkce" | "authorizeParams" | "acceptsPastedToken">
-> = {
-  github: { scopes: ["repo"], scopeSeparator: " ", pkce: true, authorizeParams: {}, acceptsPastedToken: true },
-  gmail: {
-    scopes: ["https://www.googleapis.com/auth/gmail.readonly"],
-    scopeSeparator: " ",
-    pkce: true,
-    authorizeParams: { response_type: "code", access_type: "offline", prompt: "consent" },
-    acceptsPastedToken: false,
-  },
-  slack: {
-    scopes: ["channels:read", "channels:history", "groups:read", "groups:history", "users:read"],
-    scopeSeparator: ",",
-    pkce: false,
-    authorizeParams: {},
-    acceptsPastedToken: true,
-  },
-  box: { scopes: [], scopeSeparator: " ", pkce: false, authorizeParams: { response_type: "code" }, acceptsPastedToken: true },
-};
-
 export function oauthProvider(type: ConnectorType, e: Env = env()): OAuthProvider {
-  const p = OAUTH_ENV_PREFIXES[type];
+  const { envPrefix: p, scopes, scopeSeparator, pkce, authorizeParams, acceptsPastedToken } = MANIFESTS[type].oauth;
   return {
     type,
     label: CONNECTOR_LABELS[type],
@@ -63,7 +43,11 @@ export function oauthProvider(type: ConnectorType, e: Env = env()): OAuthProvide
     apiUrl: e[`${p}_API_URL`].replace(/\/+$/, ""),
     clientId: e[`${p}_CLIENT_ID`],
     clientSecret: e[`${p}_CLIENT_SECRET`],
-    ...STATIC[type],
+    scopes,
+    scopeSeparator,
+    pkce,
+    authorizeParams,
+    acceptsPastedToken,
   };
 }
 
@@ -76,7 +60,7 @@ export function isLiveConfigured(type: ConnectorType): boolean {
 /** "Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET", or null when configured. */
 export function notConfiguredHint(type: ConnectorType): string | null {
   if (isLiveConfigured(type)) return null;
-  const p = OAUTH_ENV_PREFIXES[type];
+  const p = MANIFESTS[type].oauth.envPrefix;
   return `Set ${p}_CLIENT_ID and ${p}_CLIENT_SECRET`;
 }
 

@@ -80,7 +80,8 @@ export async function token(provider: ConnectorType, req: Request, form: URLSear
   }
 
   const issued = await issueSandboxCredentialsForAccount(payload.k, provider, { withRefresh: payload.off === true });
-  const scope = oauthProvider(provider).scopes.join(provider === "slack" ? "," : " ");
+  const { scopes, scopeSeparator } = oauthProvider(provider);
+  const scope = scopes.join(scopeSeparator);
   switch (provider) {
     case "github":
       return githubAnswer(req, { access_token: issued.accessToken, token_type: "bearer", scope });

@@ -17,9 +17,23 @@ export const BOX_QUOTA: QuotaSpec = {
   maxConcurrency: 32,
 };
 
-export const boxManifest: ProviderManifest<"box"> = {
+export const boxManifest = {
   type: "box",
   label: CONNECTOR_LABELS.box,
   quota: BOX_QUOTA,
   sandbox: { apiPath: "", tokenPath: "/oauth2/token" },
-};
+  oauth: {
+    envPrefix: "BOX",
+    endpoints: {
+      authorize: "https://account.box.com/api/oauth2/authorize",
+      token: "https://api.box.com/oauth2/token",
+      revoke: "https://api.box.com/oauth2/revoke",
+      api: "https://api.box.com",
+    },
+    scopes: [],
+    scopeSeparator: " ",
+    pkce: false,
+    authorizeParams: { response_type: "code" },
+    acceptsPastedToken: true,
+  },
+} as const satisfies ProviderManifest<"box", "BOX">;

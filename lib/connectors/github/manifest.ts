@@ -18,9 +18,24 @@ export const GITHUB_QUOTA: QuotaSpec = {
   maxConcurrency: 20,
 };
 
-export const githubManifest: ProviderManifest<"github"> = {
+export const githubManifest = {
   type: "github",
   label: CONNECTOR_LABELS.github,
   quota: GITHUB_QUOTA,
   sandbox: { apiPath: "", tokenPath: "/login/oauth/access_token" },
-};
+  oauth: {
+    envPrefix: "GITHUB",
+    endpoints: {
+      authorize: "https://github.com/login/oauth/authorize",
+      token: "https://github.com/login/oauth/access_token",
+      // `{client_id}` is replaced by GITHUB_CLIENT_ID (DELETE, basic auth: the app's grant API).
+      revoke: "https://api.github.com/applications/{client_id}/grant",
+      api: "https://api.github.com",
+    },
+    scopes: ["repo"],
+    scopeSeparator: " ",
+    pkce: true,
+    authorizeParams: {},
+    acceptsPastedToken: true,
+  },
+} as const satisfies ProviderManifest<"github", "GITHUB">;

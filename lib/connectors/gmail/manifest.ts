@@ -31,9 +31,23 @@ export const GMAIL_QUOTA: QuotaSpec = {
   maxConcurrency: 40,
 };
 
-export const gmailManifest: ProviderManifest<"gmail"> = {
+export const gmailManifest = {
   type: "gmail",
   label: CONNECTOR_LABELS.gmail,
   quota: GMAIL_QUOTA,
   sandbox: { apiPath: "", tokenPath: "/token" },
-};
+  oauth: {
+    envPrefix: "GOOGLE",
+    endpoints: {
+      authorize: "https://accounts.google.com/o/oauth2/v2/auth",
+      token: "https://oauth2.googleapis.com/token",
+      revoke: "https://oauth2.googleapis.com/revoke",
+      api: "https://gmail.googleapis.com",
+    },
+    scopes: ["https://www.googleapis.com/auth/gmail.readonly"],
+    scopeSeparator: " ",
+    pkce: true,
+    authorizeParams: { response_type: "code", access_type: "offline", prompt: "consent" },
+    acceptsPastedToken: false,
+  },
+} as const satisfies ProviderManifest<"gmail", "GOOGLE">;

@@ -33,9 +33,23 @@ export const SLACK_QUOTA: QuotaSpec = {
   maxConcurrency: 8,
 };
 
-export const slackManifest: ProviderManifest<"slack"> = {
+export const slackManifest = {
   type: "slack",
   label: CONNECTOR_LABELS.slack,
   quota: SLACK_QUOTA,
   sandbox: { apiPath: "/api", tokenPath: "/api/oauth.v2.access" },
-};
+  oauth: {
+    envPrefix: "SLACK",
+    endpoints: {
+      authorize: "https://slack.com/oauth/v2/authorize",
+      token: "https://slack.com/api/oauth.v2.access",
+      revoke: "https://slack.com/api/auth.revoke",
+      api: "https://slack.com/api",
+    },
+    scopes: ["channels:read", "channels:history", "groups:read", "groups:history", "users:read"],
+    scopeSeparator: ",",
+    pkce: false,
+    authorizeParams: {},
+    acceptsPastedToken: true,
+  },
+} as const satisfies ProviderManifest<"slack", "SLACK">;
