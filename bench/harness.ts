@@ -46,6 +46,8 @@ export interface RunResult {
   items: number;
   docs: number;
   failures: number;
+  /** External ids the connector reported gone (deleted, trashed). */
+  removed: number;
   seconds: number;
   itemsPerSecond: number;
   requests: number;
@@ -88,6 +90,7 @@ export async function runSync(
   const t0 = performance.now();
   let docs = 0;
   let failures = 0;
+  let removed = 0;
   const gen = connector.sync(ctx);
   let next: unknown = null;
   for (;;) {
@@ -98,6 +101,7 @@ export async function runSync(
     }
     docs += r.value.documents.length;
     failures += r.value.failures.length;
+    removed += r.value.removed?.length ?? 0;
   }
   const seconds = (performance.now() - t0) / 1000;
   const hits = sb.hits.slice(before).filter((h) => h.token === token);
@@ -118,6 +122,7 @@ export async function runSync(
     items,
     docs,
     failures,
+    removed,
     seconds: round(seconds, 2),
     itemsPerSecond: round((docs + failures) / seconds, 1),
     requests: hits.length,

@@ -224,15 +224,16 @@ export function renderReport(r) {
     // ---- incremental
     md.push("## 2. Incremental re-sync", "");
     md.push(
-      "On a fresh account: a full sync, then a re-sync from its cursor with nothing changed, then one after 1% more items (the sandboxes model change as new items). Requests counted at the sandbox.",
+      "On a fresh account: a full sync, then a re-sync from its cursor with nothing changed, then one after 1% more items, then one after 3 items added, 3 edited and 3 deleted (the sandbox's change log, as POST /api/integrations/{type}/sandbox/changes makes it). Requests counted at the sandbox; the no-change re-sync is the baseline the other two stand beside.",
       "",
-      "| Provider | Items | Full: requests / s | Unchanged: requests (304) / s | +1%: new items / requests / s |",
-      "|---|---|---|---|---|",
+      "| Provider | Items | Full: requests / s | Unchanged: requests (304) / s | +1%: new items / requests / s | +3 ~3 −3: documents / removed / requests / s |",
+      "|---|---|---|---|---|---|",
     );
     for (const p of s) {
       const i = p.incremental;
+      const c = i.changes;
       md.push(
-        `| ${NAMES[p.provider]} | ${fmt(i.full.items, 0)} | ${i.full.requests} / ${fmt(i.full.seconds, 2)} | ${i.unchanged.requests} (${i.unchanged.notModified}) / ${fmt(i.unchanged.seconds, 2)} | ${i.onePercent.docs} / ${i.onePercent.requests} / ${fmt(i.onePercent.seconds, 2)} |`,
+        `| ${NAMES[p.provider]} | ${fmt(i.full.items, 0)} | ${i.full.requests} / ${fmt(i.full.seconds, 2)} | ${i.unchanged.requests} (${i.unchanged.notModified}) / ${fmt(i.unchanged.seconds, 2)} | ${i.onePercent.docs} / ${i.onePercent.requests} / ${fmt(i.onePercent.seconds, 2)} | ${c ? `${c.docs} / ${c.removed} / ${c.requests} / ${fmt(c.seconds, 2)}` : "–"} |`,
       );
     }
     md.push("");

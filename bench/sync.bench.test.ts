@@ -12,6 +12,9 @@ import { createSlackSandbox, TIERS } from "@/lib/sandbox/slack/handler";
 import { createBoxSandbox, BOX_USER_QUOTA } from "@/lib/sandbox/box/handler";
 import { createGithubSandbox, type SandboxAccount } from "@/lib/sandbox/github/handler";
 import { MemorySandboxAuth } from "@/lib/sandbox/memory-auth";
+import type { SandboxAccount as AppSandboxAccount } from "@/lib/sandbox/accounts";
+import { CHANGE_MODELS, planSandboxChanges } from "@/lib/sandbox/change-plan";
+import type { SandboxChangesRequest, SandboxChangesResult } from "@/lib/contract";
 import { serveSandbox, type SandboxServer } from "@/lib/sandbox/http";
 import { round, runSync, strip, type Hit, type Provider } from "./harness";
 
@@ -25,8 +28,8 @@ interface Sandbox {
   baseUrl: string;
   hits: Hit[];
   counted(): number;
-  /** A fresh account (fresh quota); returns its token and a way to change its item count. */
-  account(items: number, latencyMs: number): { token: string; setItems(n: number): void };
+  /** A fresh account (fresh quota); returns its token and ways to change its items. */
+  account(items: number, latencyMs: number): { token: string; setItems(n: number): void; change(request: SandboxChangesRequest): SandboxChangesResult };
   close(): Promise<void>;
 }
 
@@ -69,12 +72,31 @@ async function startSandbox(p: Provider, now?: () => number, record = true): Pro
       const scenario = { items, latency_ms: latencyMs, fault: "none" as const };
       if (p === "github") {
         const token = `gho_bench${seq}_${Math.random().toString(36).slice(2)}`;
-        const account: SandboxAccount = { key, scenario, login: "bench-user" };
+        // The app's account shape (with its change log); the GitHub handler reads the part it knows.
+        const account: AppSandboxAccount = { key, scenario, login: "bench-user", changes: [] };
         ghAccounts.set(token, account);
-        return { token, setItems: (n) => (account.scenario = { ...account.scenario, items: n }) };
+        return {
+          token,
+          setItems: (n) => (account.scenario = { ...account.scenario, items: n }),
+          change(request) {
+            const { planned, result } = planSandboxChanges(CHANGE_MODELS.github, account, account.changes ?? [], request, Date.now());
+            account.changes = [...(account.changes ?? []), ...planned];
+            return result;
+          },
+        };
       }
       const tokens = auth.account(key, scenario, p !== "slack");
-      return { token: tokens.accessToken, setItems: (n) => auth.setScenario(key, { ...scenario, items: n }) };
+      let current = scenario;
+      return {
+        token: tokens.accessToken,
+        setItems: (n) => auth.setScenario(key, (current = { ...current, items: n })),
+        change(request) {
+          const log = auth.changesOf(key);
+          const { planned, result } = planSandboxChanges(CHANGE_MODELS[p], { key, scenario: current, login: "sandbox-user", changes: log }, log, request, Date.now());
+          auth.addChanges(key, planned);
+          return result;
+        },
+      };
     },
     close: () => server.close(),
   };
@@ -151,6 +173,10 @@ describe.runIf(mode === "sync")("sync throughput and incremental re-sync", () =>
           const grown = Math.ceil(incItems * 1.01);
           c.setItems(grown);
           const changed = await runSync(p, sb, c.token, grown - incItems, "paced", same.cursor);
+          // Scenario 2b: 3 items added, 3 edited, 3 deleted (POST .../sandbox/changes in the app),
+          // then a re-sync from the cursor: what edits and deletions cost next to "nothing changed".
+          const asked = c.change({ add: 3, edit: 3, delete: 3 });
+          const edits = await runSync(p, sb, c.token, asked.added + asked.edited, "paced", changed.cursor);
           console.log(`[bench:sync] ${p} done (${Math.round(paced.seconds)} s paced)`);
           return {
             provider: p,
@@ -158,7 +184,7 @@ describe.runIf(mode === "sync")("sync throughput and incremental re-sync", () =>
               paced: { ...strip(paced), quotaBound: bound, ratioToBound: bound.itemsPerSecond ? round(paced.itemsPerSecond / bound.itemsPerSecond, 2) : null },
               baseline: { ...strip(baseline), quotaBound: baseBound, ratioToBound: baseBound.itemsPerSecond ? round(baseline.itemsPerSecond / baseBound.itemsPerSecond, 2) : null },
             },
-            incremental: { full: strip(first), unchanged: strip(same), onePercent: strip(changed) },
+            incremental: { full: strip(first), unchanged: strip(same), onePercent: strip(changed), changes: { ...strip(edits), asked: { added: asked.added, edited: asked.edited, deleted: asked.deleted } } },
           };
         } finally {
           await sb.close();

@@ -2,7 +2,7 @@
 // database: same rules as lib/sandbox/accounts.ts (expiry, refresh, Box-style rotation).
 import { randomUUID } from "node:crypto";
 import type { IssuedTokens, SandboxAccount, SandboxAuth, TokenCheck } from "@/lib/sandbox/accounts";
-import type { SandboxScenario } from "@/lib/contract";
+import type { SandboxChange, SandboxScenario } from "@/lib/contract";
 
 interface Entry {
   key: string;
@@ -14,6 +14,7 @@ interface Entry {
 export class MemorySandboxAuth implements SandboxAuth {
   private tokens = new Map<string, Entry>();
   private scenarios = new Map<string, SandboxScenario>();
+  private changes = new Map<string, SandboxChange[]>();
 
   /** Creates an account with the scenario; returns its first tokens. */
   account(key: string, scenario: SandboxScenario, withRefresh = true): IssuedTokens {
@@ -23,6 +24,16 @@ export class MemorySandboxAuth implements SandboxAuth {
 
   setScenario(key: string, scenario: SandboxScenario): void {
     this.scenarios.set(key, scenario);
+  }
+
+  /** The account's change log (POST .../sandbox/changes in the app), oldest first. */
+  changesOf(key: string): readonly SandboxChange[] {
+    return this.changes.get(key) ?? [];
+  }
+
+  /** Appends to the account's change log (lib/sandbox/change-plan.ts plans them). */
+  addChanges(key: string, changes: readonly SandboxChange[]): void {
+    this.changes.set(key, [...this.changesOf(key), ...changes]);
   }
 
   /** Like the `expired_token` fault: every access token of the account expires now. */
@@ -41,7 +52,7 @@ export class MemorySandboxAuth implements SandboxAuth {
     if (e.expiresAt !== undefined && e.expiresAt <= Date.now()) return { status: "expired" };
     const scenario = this.scenarios.get(e.key);
     if (!scenario) return { status: "unknown" };
-    const account: SandboxAccount = { key: e.key, scenario, login: "sandbox-user" };
+    const account: SandboxAccount = { key: e.key, scenario, login: "sandbox-user", changes: this.changesOf(e.key) };
     return { status: "ok", account };
   }
 
