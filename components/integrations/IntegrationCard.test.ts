@@ -16,6 +16,7 @@ function summary(patch: Partial<IntegrationSummary> = {}): IntegrationSummary {
     account_label: null,
     item_count: 0,
     last_sync_at: null,
+    last_success_at: null,
     last_sync_status: null,
     active_sync_id: null,
     live_available: false,
@@ -87,11 +88,11 @@ describe("IntegrationCard", () => {
     const failedAt = new Date(Date.now() - 60_000).toISOString();
     const okAt = new Date(Date.now() - 3 * 3600_000).toISOString();
     const base = { connected: true, mode: "sandbox" as const, status: "connected" as const, last_sync_at: failedAt, last_sync_status: "error" as const };
-    // A server that sends last_success_at: both times.
-    const both = render(summary({ ...base, ...({ last_success_at: okAt } as object) }));
+    // Both times: the last success, and the failed attempt after it.
+    const both = render(summary({ ...base, last_success_at: okAt }));
     expect(both).toMatch(/data-testid="last-sync-github"[^>]*>3 hours ago</);
     expect(both).toMatch(/data-testid="last-attempt-github"[\s\S]*1 minute ago[\s\S]*· Failed/);
-    // One that does not: a failed attempt's time is never shown as "Last synced".
+    // Never a success: a failed attempt's time is never shown as "Last synced".
     const older = render(summary(base));
     expect(older).toMatch(/data-testid="last-sync-github"[^>]*>Not yet</);
     // A finish stamped a little ahead of this clock reads "just now", not "in a few seconds".

@@ -80,13 +80,12 @@ function RelativeTime({ iso, now, testId }: { iso: string; now: number; testId?:
 }
 
 /**
- * The last successful sync: the server's last_success_at when it sends one, else the latest
- * attempt when that one succeeded; null when unknown (never a failed attempt's time).
+ * The last successful sync: the server's last_success_at, or the latest attempt when that one
+ * succeeded (a card updated in place when a run ends); never a failed attempt's time.
  */
 export function lastSuccessAt(it: IntegrationSummary): string | null {
-  const explicit = (it as IntegrationSummary & { last_success_at?: unknown }).last_success_at;
-  if (typeof explicit === "string") return explicit;
-  return it.last_sync_status === "complete" ? it.last_sync_at : null;
+  if (it.last_sync_status === "complete" && it.last_sync_at && (!it.last_success_at || it.last_sync_at > it.last_success_at)) return it.last_sync_at;
+  return it.last_success_at ?? null;
 }
 
 export function IntegrationCard({

@@ -27,6 +27,7 @@ function summarize(type: ConnectorType, conn: Connection | undefined, itemCount:
     account_label: connected ? (conn?.accountLabel ?? null) : null,
     item_count: itemCount,
     last_sync_at: conn?.lastSyncAt?.toISOString() ?? null,
+    last_success_at: conn?.lastSuccessAt?.toISOString() ?? null,
     last_sync_status: (conn?.lastSyncStatus as IntegrationSummary["last_sync_status"]) ?? null,
     active_sync_id: conn?.activeRunId ?? null,
     // Only whether live connect works: what an operator must set to enable it is said in the

@@ -17,7 +17,10 @@ export interface IntegrationSummary {
   status_message: string | null;
   account_label: string | null;
   item_count: number; // documents synced from it
-  last_sync_at: string | null; // ISO 8601
+  /** When the latest sync ended, however it ended (last_sync_status says how). ISO 8601. */
+  last_sync_at: string | null;
+  /** When the latest sync that completed ended: "Last synced". ISO 8601. */
+  last_success_at: string | null;
   last_sync_status: LastSyncStatus | null;
   active_sync_id: string | null; // a running sync of this connection
   live_available: boolean; // real OAuth configured: the provider's client id and secret are set

@@ -15,7 +15,7 @@ export const runEnd: RunEndHook = {
     const run = await tx.syncRun.findUniqueOrThrow({ where: { id: runId }, select: { connectionId: true } });
     await tx.connection.updateMany({
       where: { id: run.connectionId, activeRunId: runId },
-      data: { activeRunId: null, lastSyncStatus: status, ...(status === "complete" ? { lastSyncAt: at } : {}) },
+      data: { activeRunId: null, lastSyncStatus: status, lastSyncAt: at, ...(status === "complete" ? { lastSuccessAt: at } : {}) },
     });
     // The transactional outbox: the email exists if and only if the run ended.
     await enqueueRunNotification(tx, { id: runId, status });

@@ -78,6 +78,27 @@ describe("sync over HTTP", () => {
     expect(after.body.integrations.find((i) => i.type === "github")!.item_count).toBe(130);
   });
 
+  it("keeps the last successful sync apart from a later failed attempt", async () => {
+    type Card = { type: string; last_sync_at: string | null; last_success_at: string | null; last_sync_status: string | null };
+    const card = async (u: TestUser) => (await u.json<{ integrations: Card[] }>("/api/integrations")).body.integrations.find((i) => i.type === "box")!;
+    const other = await TestUser.signUp(baseUrl);
+    await other.connectSandbox("box", { items: 20, latency_ms: 0, fault: "none" });
+    expect(await card(other)).toMatchObject({ last_sync_at: null, last_success_at: null, last_sync_status: null });
+    const ok = await other.waitForTerminal((await other.startSync("box")).syncId);
+    expect(ok.status).toBe("complete");
+    const success = await card(other);
+    expect(success.last_success_at).toBe(ok.finished_at);
+    expect(success.last_sync_at).toBe(ok.finished_at);
+
+    await other.connectSandbox("box", { items: 20, latency_ms: 0, fault: "server_error" });
+    const failed = await other.waitForTerminal((await other.startSync("box")).syncId, 60_000);
+    expect(failed.status).toBe("error");
+    const now = await card(other);
+    expect(now.last_sync_status).toBe("error");
+    expect(now.last_sync_at).toBe(failed.finished_at);
+    expect(now.last_success_at).toBe(ok.finished_at);
+  });
+
   it("replays after Last-Event-ID without gaps, while the sync runs", async () => {
     await user.connectSandbox("github", { items: 300, latency_ms: 150, fault: "none" });
     const { syncId } = await user.startSync("github");

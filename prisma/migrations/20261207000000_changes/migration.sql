@@ -8,6 +8,11 @@ ALTER TABLE "sync_run" ADD COLUMN "updatedItems" INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE "sync_run" ADD COLUMN "removedItems" INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE "sync_run" ADD COLUMN "providerRequests" INTEGER NOT NULL DEFAULT 0;
 
+-- AlterTable: the last successful sync apart from the last attempt. Until now lastSyncAt was only
+-- ever set by a complete run, so it is that time.
+ALTER TABLE "connection" ADD COLUMN "lastSuccessAt" DATETIME;
+UPDATE "connection" SET "lastSuccessAt" = "lastSyncAt";
+
 -- CreateTable
 CREATE TABLE "sandbox_change" (
     "id" TEXT NOT NULL PRIMARY KEY,

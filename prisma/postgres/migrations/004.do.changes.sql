@@ -1,6 +1,11 @@
 -- PostgreSQL migration 004. The SQLite equivalent is prisma/migrations/20261207000000_changes.
 -- What a run changed in the library (added / updated / removed documents), the requests it sent,
--- and the sandboxes' change log (issue 18).
+-- the last successful sync apart from the last attempt, and the sandboxes' change log (issue 18).
+-- AlterTable
+ALTER TABLE "connection" ADD COLUMN     "lastSuccessAt" TIMESTAMP(3);
+-- Until now lastSyncAt was only ever set by a complete run, so it is that time.
+UPDATE "connection" SET "lastSuccessAt" = "lastSyncAt";
+
 -- AlterTable
 ALTER TABLE "sync_run" ADD COLUMN     "addedItems" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "providerRequests" INTEGER NOT NULL DEFAULT 0,

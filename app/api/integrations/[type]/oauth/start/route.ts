@@ -18,8 +18,11 @@ export const GET = withViewer(typeParams, async ({ req, viewer, params }) => {
   const search = Object.fromEntries(new URL(req.url).searchParams);
   query.parse(search);
   const p = oauthProvider(params.type);
-  const hint = notConfiguredHint(params.type);
-  if (hint) throw new ApiError(409, `Not configured — ${hint.charAt(0).toLowerCase()}${hint.slice(1)}`);
+  // What an operator must set is in the start-up log (logOperatorHints) and the README; a user
+  // is told what it means for them.
+  if (notConfiguredHint(params.type)) {
+    throw new ApiError(409, `Connecting a real ${p.label} account is not set up on this server yet. Connect the sandbox to try it, or ask whoever runs this server to set it up.`);
+  }
   await assertCanConnect(viewer, params.type);
   const { state, challenge, setCookie } = newOAuthState(viewer.userId, params.type, p.pkce);
   const location = buildAuthorizeUrl(p, { redirectUri: redirectUriFor(req, params.type), state, ...(challenge ? { challenge } : {}) });
