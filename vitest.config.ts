@@ -22,7 +22,7 @@ export default defineConfig({
           environment: "node",
           // Lets abort tests force garbage collection (the bug they guard against needs it).
           execArgv: ["--expose-gc"],
-          include: ["lib/**/*.test.ts", "components/**/*.test.ts"],
+          include: ["lib/**/*.test.ts", "components/**/*.test.ts", "tests/fixtures/**/*.test.ts"],
         },
       },
       {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { DEFAULT_DATABASE_URL, databaseKind } from "@/lib/database-url";
 import { parseTrustProxy } from "@/lib/http/trust-proxy.mjs";
 import { MANIFESTS, type OAuthEnvPrefix } from "@/lib/connectors/manifests";
+import type { ProviderManifest } from "@/lib/connectors/manifest";
 import type { ConnectorType } from "@/lib/contract";
 
 const seconds = (def: number) =>
@@ -42,9 +43,9 @@ type ProviderSettings = { [K in `${OAuthEnvPrefix}_${"CLIENT_ID" | "CLIENT_SECRE
  * and _AUTHORIZE_URL, _TOKEN_URL, _REVOKE_URL, _API_URL defaulting to the real provider's (settings
  * so the built-in sandboxes can stand in).
  */
-function providerSettings(): ProviderSettings {
+export function providerSettingsShape(manifests: Iterable<Pick<ProviderManifest<string>, "oauth">>): Record<string, z.ZodType> {
   const shape: Record<string, z.ZodType> = {};
-  for (const { oauth } of Object.values(MANIFESTS)) {
+  for (const { oauth } of manifests) {
     const p = oauth.envPrefix;
     shape[`${p}_CLIENT_ID`] = optionalString;
     shape[`${p}_CLIENT_SECRET`] = optionalString;
@@ -53,7 +54,22 @@ function providerSettings(): ProviderSettings {
     shape[`${p}_REVOKE_URL`] = endpoint(oauth.endpoints.revoke);
     shape[`${p}_API_URL`] = endpoint(oauth.endpoints.api);
   }
-  return shape as ProviderSettings;
+  return shape;
+}
+
+/** Half an OAuth app is a mistake worth stopping for: the missing half's name, per prefix. */
+export function halfConfiguredApps(e: Readonly<Record<string, unknown>>, prefixes: Iterable<string>): { missing: string; prefix: string }[] {
+  const out: { missing: string; prefix: string }[] = [];
+  for (const prefix of prefixes) {
+    const id = e[`${prefix}_CLIENT_ID`];
+    const secret = e[`${prefix}_CLIENT_SECRET`];
+    if ((id === undefined) !== (secret === undefined)) out.push({ prefix, missing: id === undefined ? `${prefix}_CLIENT_ID` : `${prefix}_CLIENT_SECRET` });
+  }
+  return out;
+}
+
+function providerSettings(): ProviderSettings {
+  return providerSettingsShape(Object.values(MANIFESTS)) as ProviderSettings;
 }
 
 const schema = z.object({
@@ -205,13 +221,8 @@ const schema = z.object({
     ctx.addIssue({ code: "custom", path: ["SYNC_RUN_IN_WEB"], message: "false needs REDIS_URL (workers take runs from its queue)" });
   }
   // Half an OAuth app is a mistake worth stopping for: name the missing half.
-  for (const prefix of Object.values(OAUTH_ENV_PREFIXES)) {
-    const id = e[`${prefix}_CLIENT_ID`];
-    const secret = e[`${prefix}_CLIENT_SECRET`];
-    if ((id === undefined) !== (secret === undefined)) {
-      const missing = id === undefined ? `${prefix}_CLIENT_ID` : `${prefix}_CLIENT_SECRET`;
-      ctx.addIssue({ code: "custom", path: [missing], message: `set ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET together (or neither)` });
-    }
+  for (const { prefix, missing } of halfConfiguredApps(e, Object.values(OAUTH_ENV_PREFIXES))) {
+    ctx.addIssue({ code: "custom", path: [missing], message: `set ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET together (or neither)` });
   }
 });
 

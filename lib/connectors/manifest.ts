@@ -30,7 +30,11 @@ export interface ProviderOAuth<P extends string = string> {
   readonly acceptsPastedToken: boolean;
 }
 
-export interface ProviderManifest<T extends ConnectorType = ConnectorType, P extends string = string> {
+/**
+ * T is a ConnectorType for the app's providers; a provider under test (tests/fixtures/provider-notes)
+ * uses its own name, so what is built from manifests is shown to work for a new one.
+ */
+export interface ProviderManifest<T extends string = ConnectorType, P extends string = string> {
   readonly type: T;
   /** "GitHub": what the UI, the summary and the emails call it. */
   readonly label: string;

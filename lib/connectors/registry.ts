@@ -6,6 +6,7 @@ import { gmailConnector } from "@/lib/connectors/gmail/connector";
 import { slackConnector } from "@/lib/connectors/slack/connector";
 import { boxConnector } from "@/lib/connectors/box/connector";
 import { MANIFESTS } from "@/lib/connectors/manifests";
+import type { ProviderManifest } from "@/lib/connectors/manifest";
 import type { ConnectorType } from "@/lib/contract";
 import { internalOrigin } from "@/lib/env";
 import { liveProviderEndpoints } from "@/lib/oauth/providers";
@@ -35,11 +36,15 @@ export function isAvailable(type: ConnectorType): boolean {
   return connectors[type] !== null;
 }
 
+/** Where a provider's sandbox answers on this app (`origin`/sandbox/<type>), from its manifest. */
+export function sandboxEndpoints(manifest: Pick<ProviderManifest<string>, "type" | "sandbox">, origin: string): ProviderEndpoints {
+  const root = `${origin}/sandbox/${manifest.type}`;
+  return { apiBaseUrl: root + manifest.sandbox.apiPath, tokenUrl: root + manifest.sandbox.tokenPath };
+}
+
 export function providerEndpoints(type: ConnectorType, mode: string): ProviderEndpoints {
   if (mode !== "sandbox") return liveProviderEndpoints(type);
-  const root = `${internalOrigin()}/sandbox/${type}`;
-  const { apiPath, tokenPath } = manifests[type].sandbox;
-  return { apiBaseUrl: root + apiPath, tokenUrl: root + tokenPath };
+  return sandboxEndpoints(manifests[type], internalOrigin());
 }
 
 export function providerLabel(type: ConnectorType): string {

@@ -127,8 +127,8 @@ export interface ConnectResult {
   accountLabel: string;
 }
 
-export interface Connector {
-  readonly type: ConnectorType;
+export interface Connector<T extends string = ConnectorType> {
+  readonly type: T;
   /** Pacing per account; absent: no pacing beyond the provider's own answers. */
   readonly quota?: QuotaSpec;
   /** Checks the credentials with one cheap call. */

@@ -2,16 +2,17 @@
 // with the settings (lib/env.ts) on top. The endpoints are settings so the built-in sandboxes
 // (lib/sandbox/oauth.ts) can stand in for the real ones.
 import { env, type Env } from "@/lib/env";
-import { CONNECTOR_LABELS, type ConnectorType } from "@/lib/contract";
+import type { ConnectorType } from "@/lib/contract";
+import type { ProviderManifest } from "@/lib/connectors/manifest";
 import { MANIFESTS, type OAuthEnvPrefix } from "@/lib/connectors/manifests";
 
 export type { OAuthEnvPrefix };
 
-export interface OAuthProvider {
-  type: ConnectorType;
+export interface OAuthProvider<T extends string = ConnectorType, P extends string = OAuthEnvPrefix> {
+  type: T;
   label: string;
   /** GITHUB, GOOGLE, SLACK, BOX: the settings' prefix. */
-  envPrefix: OAuthEnvPrefix;
+  envPrefix: P;
   authorizeUrl: string;
   tokenUrl: string;
   /** GitHub: contains `{client_id}`; see `revokeUrlFor`. */
@@ -31,24 +32,30 @@ export interface OAuthProvider {
   clientSecret?: string;
 }
 
-export function oauthProvider(type: ConnectorType, e: Env = env()): OAuthProvider {
-  const { envPrefix: p, scopes, scopeSeparator, pkce, authorizeParams, acceptsPastedToken } = MANIFESTS[type].oauth;
+/** A manifest's OAuth app with the settings on top (settings parsed with providerSettingsShape). */
+export function oauthProviderFrom<T extends string, P extends string>(manifest: ProviderManifest<T, P>, e: Readonly<Record<string, unknown>>): OAuthProvider<T, P> {
+  const { envPrefix: p, scopes, scopeSeparator, pkce, authorizeParams, acceptsPastedToken } = manifest.oauth;
+  const text = (key: string) => (typeof e[`${p}_${key}`] === "string" ? (e[`${p}_${key}`] as string) : undefined);
   return {
-    type,
-    label: CONNECTOR_LABELS[type],
+    type: manifest.type,
+    label: manifest.label,
     envPrefix: p,
-    authorizeUrl: e[`${p}_AUTHORIZE_URL`],
-    tokenUrl: e[`${p}_TOKEN_URL`],
-    revokeUrl: e[`${p}_REVOKE_URL`],
-    apiUrl: e[`${p}_API_URL`].replace(/\/+$/, ""),
-    clientId: e[`${p}_CLIENT_ID`],
-    clientSecret: e[`${p}_CLIENT_SECRET`],
+    authorizeUrl: text("AUTHORIZE_URL") ?? manifest.oauth.endpoints.authorize,
+    tokenUrl: text("TOKEN_URL") ?? manifest.oauth.endpoints.token,
+    revokeUrl: text("REVOKE_URL") ?? manifest.oauth.endpoints.revoke,
+    apiUrl: (text("API_URL") ?? manifest.oauth.endpoints.api).replace(/\/+$/, ""),
+    clientId: text("CLIENT_ID"),
+    clientSecret: text("CLIENT_SECRET"),
     scopes,
     scopeSeparator,
     pkce,
     authorizeParams,
     acceptsPastedToken,
   };
+}
+
+export function oauthProvider(type: ConnectorType, e: Env = env()): OAuthProvider {
+  return oauthProviderFrom<ConnectorType, OAuthEnvPrefix>(MANIFESTS[type], e);
 }
 
 /** Client id and secret are both set: "Connect <Provider>" can work. */
