@@ -52,6 +52,34 @@ export class BoxResponseError extends BoxApiError {
   }
 }
 
+/**
+ * GET /files/{id} or /folders/{id} with If-None-Match answered 304 Not Modified (Box's OpenAPI:
+ * "Returns an empty response when the If-None-Match header matches the current etag value").
+ */
+export class BoxNotModified extends BoxSdkError {
+  constructor(url: string) {
+    super({ message: `304 Not Modified: ${url}` });
+    this.name = "BoxNotModified";
+    Object.setPrototypeOf(this, BoxNotModified.prototype);
+  }
+}
+
+/**
+ * GET /files/{id}/content answered 202: "the file is not ready to be downloaded yet", with
+ * Retry-After "indicating the time in seconds after which the file will be available" (Box's
+ * OpenAPI). The SDK would answer `undefined` and lose the header; this keeps it.
+ */
+export class BoxNotReady extends BoxSdkError {
+  readonly retryAfterS: number;
+  constructor(url: string, retryAfter: string | null) {
+    super({ message: `202 Accepted (not ready, Retry-After ${retryAfter ?? "none"}): ${url}` });
+    this.name = "BoxNotReady";
+    const s = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : 1;
+    this.retryAfterS = s;
+    Object.setPrototypeOf(this, BoxNotReady.prototype);
+  }
+}
+
 function withParams(url: string, params: Readonly<Record<string, string>> | undefined): string {
   const entries = Object.entries(params ?? {});
   if (entries.length === 0) return url;
@@ -120,6 +148,14 @@ export class CtxFetchNetworkClient implements NetworkClient {
       if (sendAuth) requestHeaders.authorization = `Bearer ${this.deps.accessToken()}`;
       const res = await this.deps.fetch(url, { method, headers: requestHeaders, body, signal, redirect: "manual" });
 
+      if (res.status === 304) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new BoxNotModified(options.url);
+      }
+      if (res.status === 202 && options.responseFormat === "binary") {
+        await res.body?.cancel().catch(() => undefined);
+        throw new BoxNotReady(options.url, res.headers.get("retry-after"));
+      }
       const location = res.headers.get("location");
       if (res.status >= 300 && res.status < 400 && options.followRedirects !== false) {
         await res.body?.cancel().catch(() => undefined);

@@ -10,11 +10,14 @@
 //
 // Later runs: the change stream from the saved position (stream_type=changes). Box delivers
 // events at least once, so they are de-duplicated by event_id (a small set kept in the
-// checkpoint and the cursor). File uploads, edits, renames, moves, copies and restores fetch the
-// file again (GET /files/{id}) with its text; a folder moved, renamed, copied or restored has its
-// subtree re-read (its files' paths changed). Trash events are not acted on (documents are not
-// deleted yet). A position Box no longer accepts (HTTP 400), or one older than Box keeps events
-// for, means the history is gone: the run says so and falls back to a full walk.
+// checkpoint and the cursor). File uploads (new files and new versions), edits, renames, moves,
+// copies and restores (ITEM_UNDELETE_VIA_TRASH) fetch the file again (GET /files/{id}) with its
+// text: the page carries it as it is now, and the library updates it in place. A file moved to
+// the trash (ITEM_TRASH), or one Box answers 404 for (trashed or deleted since), is reported
+// removed: it leaves the library with the page. Within a chunk the last event of a file wins
+// (trashed then restored: fetched). A folder moved, renamed, copied or restored has its subtree
+// re-read (its files' paths changed). A position Box no longer accepts (HTTP 400), or one older
+// than Box keeps events for, means the history is gone: the run says so and falls back to a full walk.
 //
 // Totals: marker paging has no total_count, so a full walk does not know how many files there
 // are until it has seen them all; it reports the total only then (the UI shows an indeterminate
@@ -32,7 +35,7 @@ import { SyncError } from "@/lib/contract";
 import { boxManifest } from "./manifest";
 import { asRecord, boxErrorStatus, makeBoxClient, refreshBoxToken, str } from "./client";
 import { fileById, fileFromRecord, type FileOutcome, type FileReader } from "./files";
-import { listFolder, nowPosition, readEvents, type EventsChunk } from "./listing";
+import { listFolder, nowPosition, planChunk, readEvents, type EventsChunk } from "./listing";
 import { DEFAULT_MAX_TEXT_BYTES } from "./transform";
 import { parseCheckpoint, parseCursor, type BoxCheckpoint, type BoxConnectorOptions, type BoxCursor, type WalkState } from "./types";
 
@@ -45,14 +48,6 @@ const DAY_MS = 86_400_000;
 const MAX_SEEN = 1_000;
 const CURSOR_SEEN = 200;
 const MAX_SCAN_FILES = 200_000;
-
-/** Events on a file that mean "fetch it again". */
-const FILE_CHANGES = new Set([
-  "ITEM_UPLOAD", "ITEM_CREATE", "ITEM_MODIFY", "ITEM_RENAME", "ITEM_MOVE", "ITEM_COPY",
-  "ITEM_UNDELETE_VIA_TRASH", "ITEM_MAKE_CURRENT_VERSION", "ITEM_SYNC",
-]);
-/** Events on a folder that change its files' paths (or bring files back): re-read its subtree. */
-const FOLDER_CHANGES = new Set(["ITEM_MOVE", "ITEM_RENAME", "ITEM_COPY", "ITEM_UNDELETE_VIA_TRASH"]);
 
 const STAGE_WALK = "Walking folders…";
 const STAGE_EXPIRED = "Change history expired — full resync";
@@ -68,6 +63,8 @@ interface Batch {
   documents: DocumentInput[];
   failures: ItemFailure[];
   labels: string[];
+  /** Files found gone while reading them (404, trashed): out of the library. */
+  removed: string[];
   count: number;
 }
 
@@ -88,7 +85,7 @@ class BoxRun {
     this.batchSize = Math.max(1, options.batchSize ?? 50);
     this.concurrency = Math.max(1, options.downloadConcurrency ?? boxManifest.quota.maxConcurrency);
     this.maxTextBytes = Math.max(1, options.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES);
-    this.files = { box, signal: ctx.signal, maxTextBytes: this.maxTextBytes };
+    this.files = { box, signal: ctx.signal, maxTextBytes: this.maxTextBytes, etags: new Map(), ...(options.notReadyTries ? { notReadyTries: options.notReadyTries } : {}) };
     this.now = options.now ?? Date.now;
   }
 
@@ -197,7 +194,7 @@ class BoxRun {
         handled += batch.count;
         if (done >= files.length) finishPage();
         else st.current = { ...cur, skip: done };
-        yield { documents: batch.documents, failures: batch.failures, labels: batch.labels, checkpoint: checkpoint() };
+        yield { documents: batch.documents, failures: batch.failures, labels: batch.labels, ...(batch.removed.length ? { removed: batch.removed } : {}), checkpoint: checkpoint() };
       }
     }
 
@@ -208,11 +205,13 @@ class BoxRun {
   // ---------------------------------------------------------------- files: pages of documents
 
   private async *processFiles<T>(items: readonly T[], handle: (item: T) => Promise<FileOutcome>): AsyncGenerator<Batch> {
-    let batch: Batch = { documents: [], failures: [], labels: [], count: 0 };
+    let batch: Batch = { documents: [], failures: [], labels: [], removed: [], count: 0 };
     let inBatch = 0;
     for await (const outcome of orderedPool(items, this.concurrency, handle)) {
       inBatch++;
-      if (outcome.kind === "doc") {
+      if (outcome.kind === "gone") {
+        batch.removed.push(outcome.id);
+      } else if (outcome.kind === "doc") {
         batch.documents.push(outcome.document);
         batch.labels.push(outcome.label);
         batch.count++;
@@ -222,7 +221,7 @@ class BoxRun {
       }
       if (inBatch >= this.batchSize) {
         yield batch;
-        batch = { documents: [], failures: [], labels: [], count: 0 };
+        batch = { documents: [], failures: [], labels: [], removed: [], count: 0 };
         inBatch = 0;
       }
     }
@@ -236,21 +235,22 @@ class BoxRun {
 
   /** First pass over the stream: how many files changed (and whether folders did). Null: too many to count. */
   private async countChanges(start: string, seen: ReadonlySet<string>, chunksBefore: number): Promise<{ files: number; folders: number } | null> {
-    const files = new Set<string>();
+    const files = new Map<string, boolean>(); // file id -> gone
     let folders = 0;
     let position = start;
+    const seenNow = new Set(seen);
     for (let chunks = chunksBefore; ; chunks++) {
       if (chunks >= this.ctx.limits.maxPages || files.size > MAX_SCAN_FILES) return null;
       const chunk = await readEvents(this.box, this.ctx.signal, position, this.options.eventsScanLimit ?? 500);
-      for (const e of chunk.events) {
-        if (e.eventId && seen.has(e.eventId)) continue;
-        if (e.sourceType === "file" && e.sourceId && FILE_CHANGES.has(e.eventType)) files.add(e.sourceId);
-        if (e.sourceType === "folder" && FOLDER_CHANGES.has(e.eventType)) folders++;
-      }
+      const plan = planChunk(chunk.events, seenNow);
+      for (const w of plan.fetch) files.set(w.fileId, false);
+      for (const w of plan.gone) files.set(w.fileId, true);
+      folders += plan.folders.length;
+      for (const e of chunk.events) if (e.eventId) seenNow.add(e.eventId);
       if (chunk.size === 0 || chunk.events.length === 0 || chunk.next === position) break;
       position = chunk.next;
     }
-    return { files: files.size, folders };
+    return { files: [...files.values()].filter((gone) => !gone).length, folders };
   }
 
   private async *changes(
@@ -303,39 +303,28 @@ class BoxRun {
       }
       chunks++;
 
-      const seenSet = new Set(seen);
-      const handledIds = [...seen];
-      const work: { fileId: string; eventIds: string[] }[] = [];
-      const byFile = new Map<string, { fileId: string; eventIds: string[] }>();
-      for (const e of chunk.events) {
-        if (e.eventId && seenSet.has(e.eventId)) continue;
-        if (e.eventId) seenSet.add(e.eventId);
-        // Several events of one chunk for the same file: one fetch (after all of them happened).
-        // A file changed again in a later chunk is fetched again: that change may be newer than our fetch.
-        if (e.sourceType === "file" && e.sourceId && FILE_CHANGES.has(e.eventType)) {
-          const item = byFile.get(e.sourceId);
-          if (item) {
-            if (e.eventId) item.eventIds.push(e.eventId);
-          } else {
-            const fresh = { fileId: e.sourceId, eventIds: e.eventId ? [e.eventId] : [] };
-            byFile.set(e.sourceId, fresh);
-            work.push(fresh);
-          }
-          continue;
-        }
-        if (e.sourceType === "folder" && e.sourceId && FOLDER_CHANGES.has(e.eventType) && !subtrees.includes(e.sourceId)) {
-          subtrees.push(e.sourceId);
-        }
-        // Everything else (trash, folder creation, previews, …) is noted as handled.
-        if (e.eventId) handledIds.push(e.eventId);
-      }
+      // Each file's last word in this chunk: fetch it again (one fetch for several events; a file
+      // changed again in a later chunk is fetched again), or it is gone (no request: it leaves the
+      // library with the chunk's first page).
+      const plan = planChunk(chunk.events, new Set(seen));
+      const handledIds = [...seen, ...plan.otherIds];
+      for (const f of plan.folders) if (!subtrees.includes(f)) subtrees.push(f);
+      const work = plan.fetch;
+      let removed = plan.gone.map((w) => w.fileId);
+      for (const w of plan.gone) handledIds.push(...w.eventIds);
+      const takeRemoved = (): string[] => {
+        const out = removed;
+        removed = [];
+        return out;
+      };
 
       const caughtUp = chunk.size === 0 || chunk.events.length === 0 || chunk.next === position;
       const chunkIds = chunk.events.map((e) => e.eventId).filter((id): id is string => id !== undefined);
       if (work.length === 0) {
         position = chunk.next;
         if (chunkIds.length) seen = chunkIds;
-        if (!caughtUp) yield { documents: [], failures: [], labels: [], checkpoint: checkpoint(position, seen) };
+        const gone = takeRemoved();
+        if (!caughtUp || gone.length) yield { documents: [], failures: [], labels: [], ...(gone.length ? { removed: gone } : {}), checkpoint: checkpoint(position, seen) };
         if (caughtUp) break;
         continue;
       }
@@ -351,10 +340,12 @@ class BoxRun {
           position = chunk.next;
           seen = chunkIds;
         }
+        const gone = [...takeRemoved(), ...batch.removed];
         yield {
           documents: batch.documents,
           failures: batch.failures,
           labels: batch.labels,
+          ...(gone.length ? { removed: gone } : {}),
           checkpoint: last ? checkpoint(position, seen) : checkpoint(position, handledIds),
         };
       }

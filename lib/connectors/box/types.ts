@@ -101,6 +101,8 @@ export interface BoxConnectorOptions {
   eventsScanLimit?: number;
   /** Events per request when processing changes (smaller: the checkpoint holds a chunk's event ids). */
   eventsLimit?: number;
+  /** Downloads Box answers 202 "not ready" are tried this many times in all (default 3), waiting Retry-After between. */
+  notReadyTries?: number;
   /** A saved stream position older than this is treated as out of date (Box keeps user events 2+ weeks). */
   cursorMaxAgeMs?: number;
   now?: () => number;

@@ -5,8 +5,10 @@
 //
 // Model
 // - The scenario has `items` files, numbered by a global index i = 0..items-1 in upload order.
-//   Raising `items` only ever appends files (this is what incremental sync tests use); a file
-//   never changes folder, name or content.
+//   Raising `items` only ever appends files (this is what incremental sync tests use). A file
+//   never changes folder; the change log (./state.ts, POST .../sandbox/changes) edits it (a new
+//   version of a small text file, a rename of any other: see `editKind`), trashes it or restores
+//   it, and a file's record and bytes take a `FileState` saying which of those happened.
 // - Folders are numbered n = 0, 1, 2, ... in creation order; n = 0 is the root ("All Files",
 //   id "0"). Folder n (n >= 1) is created together with file n * FILES_PER_FOLDER, so there are
 //   floor((items - 1) / FILES_PER_FOLDER) + 1 folders. Folder n's parent is
@@ -29,6 +31,8 @@ const EMPTY_FOLDER_REMAINDER = 5;
 const FOLDER_ID_BASE = 210_000_000_000;
 const FILE_ID_BASE = 1_300_000_000_000;
 const FILE_VERSION_ID_BASE = 1_500_000_000_000;
+/** Versions uploaded by edits: file i's n-th edit is version EDIT_VERSION_ID_BASE + i * 10,000 + n. */
+const EDIT_VERSION_ID_BASE = 1_600_000_000_000;
 export const STREAM_BASE = 4_100_000_000_000;
 /** content_modified_at of file 0; file i is `i` minutes later. */
 export const FILES_EPOCH_MS = Date.UTC(2025, 5, 2, 16, 0);
@@ -97,15 +101,15 @@ export interface BoxFileWire {
   sequence_id: string;
   sha1: string;
   file_version: { type: "file_version"; id: string; sha1: string };
-  /** null only for the records the item_errors fault breaks. */
-  name: string | null;
+  name: string;
   description: string;
   size: number;
   extension: string;
   path_collection: BoxPathCollection;
   created_at: string;
   modified_at: string;
-  trashed_at: null;
+  /** Set while the file is in the trash (Box's FileFull: trashed_at, item_status "trashed"). */
+  trashed_at: string | null;
   purged_at: null;
   content_created_at: string;
   content_modified_at: string;
@@ -114,7 +118,7 @@ export interface BoxFileWire {
   owned_by: BoxUserMini;
   shared_link: null;
   parent: BoxFolderMini;
-  item_status: "active";
+  item_status: "active" | "trashed";
 }
 
 export interface BoxFolderWire {
@@ -157,16 +161,21 @@ export interface BoxUserWire extends BoxUserMini {
   notification_email: null;
 }
 
+/**
+ * One event of the user event stream, as Box's OpenAPI description (schema `Event`) and the
+ * SDK's own type (box-typescript-sdk-gen lib/schemas/event.generated.d.ts) have it: every field
+ * optional, `session_id` a string, `additional_details` an object that "not all events have" and
+ * that "is only available in the Enterprise Events", so a user event leaves it out (never null).
+ */
 export interface BoxEventWire {
   type: "event";
   event_id: string;
-  event_type: "ITEM_UPLOAD" | "ITEM_CREATE" | "ITEM_MODIFY" | "ITEM_RENAME" | "ITEM_MOVE" | "ITEM_TRASH";
+  event_type: "ITEM_UPLOAD" | "ITEM_CREATE" | "ITEM_MODIFY" | "ITEM_RENAME" | "ITEM_MOVE" | "ITEM_TRASH" | "ITEM_UNDELETE_VIA_TRASH";
   created_by: BoxUserMini;
   created_at: string;
   recorded_at: string;
-  session_id: string | null;
+  session_id: string;
   source: BoxFileWire | BoxFolderWire;
-  additional_details: null;
 }
 
 export interface BoxEventsWire {
@@ -286,7 +295,7 @@ export function fileFolder(i: number): number {
   return isEmptyFolder(b) ? b - 1 : b;
 }
 
-function folderOwner(n: number, user: BoxUserMini): BoxUserMini {
+export function folderOwner(n: number, user: BoxUserMini): BoxUserMini {
   return n % 6 === 2 ? COLLEAGUES[n % COLLEAGUES.length]! : user;
 }
 
@@ -358,66 +367,111 @@ export function isLargeTextFile(i: number): boolean {
   return (ext === "txt" || ext === "csv") && i % 97 === 41;
 }
 
-export function fileName(i: number): string {
-  return `${FILE_STEMS[mix(i + 7) % FILE_STEMS.length]} ${i + 1}.${fileExtension(i)}`;
+/** What the change log has done to a file (./state.ts computes it). */
+export interface FileState {
+  /** Times it was edited (0: as seeded). */
+  edits: number;
+  /** When the latest edit happened (ms since the epoch). */
+  editedAt?: number;
+  /** When it went to the trash (ms); absent: not in the trash. */
+  trashedAt?: number;
 }
 
-/** The item_errors fault breaks these files: a text file's download is refused, a binary file's record is broken. */
+export const UNCHANGED: FileState = { edits: 0 };
+
+/**
+ * How an edit changes file i, as a person changes a file in Box: a small text file gets a new
+ * version uploaded (its text gains a line with the word "edited"; new file_version, sha1, size,
+ * content_modified_at; Box reports ITEM_UPLOAD), any other file is renamed (its name gains
+ * "(edited)"; Box reports ITEM_RENAME). Both change etag, sequence_id and modified_at.
+ */
+export function editKind(i: number): "version" | "rename" {
+  return isTextExtension(fileExtension(i)) && !isLargeTextFile(i) ? "version" : "rename";
+}
+
+/** Edits that changed file i's content (new versions), of `edits` edits. */
+export function contentEdits(i: number, edits: number): number {
+  return edits > 0 && editKind(i) === "version" ? edits : 0;
+}
+
+export function fileName(i: number, edits = 0): string {
+  const stem = `${FILE_STEMS[mix(i + 7) % FILE_STEMS.length]} ${i + 1}`;
+  const renamed = edits > 0 && editKind(i) === "rename" ? ` (edited${edits > 1 ? ` ${edits}` : ""})` : "";
+  return `${stem}${renamed}.${fileExtension(i)}`;
+}
+
+/**
+ * The item_errors fault breaks these files' downloads (text files only: the connector downloads
+ * nothing else): see `brokenDownload`. Their records stay valid: Box never sends a file without
+ * a name (FileFull in Box's OpenAPI).
+ */
 export function isBrokenFile(i: number): boolean {
   return i % 10 === 3;
 }
 
-/** What the item_errors fault does to file i's download (text files only). */
-export function brokenDownload(i: number): { status: 403 | 404 } {
-  return { status: i % 20 === 3 ? 403 : 404 };
+/**
+ * What the item_errors fault does to file i's download: 403 (a collaborator who may preview but
+ * not download it: access_denied_insufficient_permissions), or 202 + Retry-After for ever (Box's
+ * "file is not ready to be downloaded yet", GET /files/{id}/content in Box's OpenAPI, here a
+ * representation that never becomes ready within the connector's bound).
+ */
+export function brokenDownload(i: number): { status: 403 | 202 } {
+  return { status: i % 20 === 3 ? 403 : 202 };
 }
 
 function contentModifiedMs(i: number): number {
   return FILES_EPOCH_MS + i * FILE_SPACING_MS;
 }
 
-export function fileSize(i: number): number {
+/** Size of file i after `edits` edits (only new versions change it). */
+export function fileSize(i: number, edits = 0): number {
   const ext = fileExtension(i);
-  if (isTextExtension(ext)) return isLargeTextFile(i) ? LARGE_TEXT_BYTES : Buffer.byteLength(smallFileText(i, ext));
+  if (isTextExtension(ext)) return isLargeTextFile(i) ? LARGE_TEXT_BYTES : Buffer.byteLength(smallFileText(i, ext, contentEdits(i, edits)));
   const h = mix(i + 3);
   // Some large ones (videos, scans): 1-4 GB.
   if (ext === "mp4" || i % 89 === 17) return 1_073_741_824 + (h % 3_221_225_472);
   return 20_000 + (h % 20_000_000);
 }
 
-export function makeFile(i: number, user: BoxUserMini, broken = false): BoxFileWire {
+/** File i's record as it is in `state` (as seeded by default). */
+export function makeFile(i: number, user: BoxUserMini, state: FileState = UNCHANGED): BoxFileWire {
   const n = fileFolder(i);
   const ext = fileExtension(i);
   const owner = folderOwner(n, user);
-  const modifier = i % 4 === 1 ? COLLEAGUES[i % COLLEAGUES.length]! : owner;
   const versions = i % 3 === 0 ? 1 : 0;
-  const sha1 = hexDigest(i + 1, 40);
+  const newVersions = contentEdits(i, state.edits);
+  const sha1 = newVersions ? hexDigest((i + 1) * 8_191 + newVersions, 40) : hexDigest(i + 1, 40);
+  const versionId = newVersions ? EDIT_VERSION_ID_BASE + i * 10_000 + newVersions : FILE_VERSION_ID_BASE + i * 2 + versions;
   const contentModified = contentModifiedMs(i);
   const uploaded = contentModified + 5_000;
+  const edited = state.edits > 0 ? (state.editedAt ?? uploaded) : undefined;
+  const modifier = edited !== undefined ? user : i % 4 === 1 ? COLLEAGUES[i % COLLEAGUES.length]! : owner;
+  // Box: etag and sequence_id change with every change of the item (a new version, a rename).
+  const etag = String(versions + state.edits);
   return {
     type: "file",
     id: fileId(i),
-    etag: String(versions),
-    sequence_id: String(versions),
+    etag,
+    sequence_id: etag,
     sha1,
-    file_version: { type: "file_version", id: String(FILE_VERSION_ID_BASE + i * 2 + versions), sha1 },
-    name: broken ? null : fileName(i),
+    file_version: { type: "file_version", id: String(versionId), sha1 },
+    name: fileName(i, state.edits),
     description: i % 5 === 2 ? `Uploaded from the sandbox (file ${i + 1})` : "",
-    size: fileSize(i),
+    size: fileSize(i, state.edits),
     extension: ext,
     path_collection: pathCollection(n, true),
     created_at: boxTime(uploaded - versions * 86_400_000),
-    modified_at: boxTime(uploaded),
-    trashed_at: null,
+    modified_at: boxTime(state.trashedAt ?? edited ?? uploaded),
+    trashed_at: state.trashedAt !== undefined ? boxTime(state.trashedAt) : null,
     purged_at: null,
     content_created_at: boxTime(contentModified - 3 * 86_400_000 - (mix(i) % 86_400) * 1000),
-    content_modified_at: boxTime(contentModified),
+    content_modified_at: boxTime(newVersions && edited !== undefined ? edited : contentModified),
     created_by: owner,
     modified_by: modifier,
     owned_by: owner,
     shared_link: null,
     parent: folderMini(n),
-    item_status: "active",
+    item_status: state.trashedAt !== undefined ? "trashed" : "active",
   };
 }
 
@@ -445,13 +499,30 @@ export function textMarker(i: number): string {
 const textCache = new Map<number, string>();
 const TEXT_CACHE_MAX = 4_096;
 
-function smallFileText(i: number, ext: TextExtension): string {
+function smallFileText(i: number, ext: TextExtension, versions = 0): string {
   const hit = textCache.get(i);
-  if (hit !== undefined) return hit;
-  const text = buildSmallFileText(i, ext);
-  if (textCache.size >= TEXT_CACHE_MAX) textCache.delete(textCache.keys().next().value!);
-  textCache.set(i, text);
-  return text;
+  const text = hit ?? buildSmallFileText(i, ext);
+  if (hit === undefined) {
+    if (textCache.size >= TEXT_CACHE_MAX) textCache.delete(textCache.keys().next().value!);
+    textCache.set(i, text);
+  }
+  return versions > 0 ? editedText(text, ext, versions) : text;
+}
+
+/** A small text file after `versions` edits: the seeded text with one more line saying so, in the file's own format. */
+function editedText(text: string, ext: TextExtension, versions: number): string {
+  const line = `This file was edited in the sandbox (version ${versions + 1}).`;
+  switch (ext) {
+    case "txt":
+    case "md":
+      return `${text}\n${line}\n`;
+    case "csv":
+      return `${text}edited,"${line}",0.00,Zürich,"ok"\r\n`;
+    case "json":
+      return text.replace(/\n}\n$/, `,\n  "edited": "${line}"\n}\n`);
+    case "html":
+      return text.replace("  </body>", `    <p>${line}</p>\n  </body>`);
+  }
 }
 
 function buildSmallFileText(i: number, ext: TextExtension): string {
@@ -537,20 +608,20 @@ function largeTextSlice(i: number, from: number, to: number): string {
   return out.slice(from - first * LOG_LINE, to - first * LOG_LINE);
 }
 
-/** The full text of a text-like file (for large files: only up to `maxBytes`, ASCII, so bytes = chars). */
-export function fileText(i: number, maxBytes = Number.POSITIVE_INFINITY): string {
+/** The full text of a text-like file after `edits` edits (for large files: only up to `maxBytes`, ASCII, so bytes = chars). */
+export function fileText(i: number, maxBytes = Number.POSITIVE_INFINITY, edits = 0): string {
   const ext = fileExtension(i);
   if (!isTextExtension(ext)) throw new Error(`file ${i} is not a text file (${ext})`);
   if (isLargeTextFile(i)) return largeTextSlice(i, 0, Math.min(LARGE_TEXT_BYTES, maxBytes));
-  return smallFileText(i, ext);
+  return smallFileText(i, ext, contentEdits(i, edits));
 }
 
-/** Bytes [start, end) of file i's content, in pieces of at most `chunk` bytes. */
-export function* fileBytes(i: number, start: number, end: number, chunk = 65_536): Generator<Uint8Array> {
+/** Bytes [start, end) of file i's content after `edits` edits, in pieces of at most `chunk` bytes. */
+export function* fileBytes(i: number, start: number, end: number, chunk = 65_536, edits = 0): Generator<Uint8Array> {
   const ext = fileExtension(i);
   const enc = new TextEncoder();
   if (isTextExtension(ext) && !isLargeTextFile(i)) {
-    const all = enc.encode(smallFileText(i, ext));
+    const all = enc.encode(smallFileText(i, ext, contentEdits(i, edits)));
     for (let p = start; p < end; p += chunk) yield all.subarray(p, Math.min(end, p + chunk));
     return;
   }
@@ -609,13 +680,13 @@ export function listingPosition(n: number, items: number, entry: ListingEntry): 
 
 // ---------------------------------------------------------------- the event stream
 
-function uuidFrom(seed: number): string {
+export function uuidFrom(seed: number): string {
   const a = hexDigest(seed, 32);
   return `${a.slice(0, 8)}-${a.slice(8, 12)}-4${a.slice(13, 16)}-${"89ab"[mix(seed) % 4]}${a.slice(17, 20)}-${a.slice(20, 32)}`;
 }
 
 /** Events at stream position STREAM_BASE + i (file i's upload, preceded by its folder's creation). */
-export function eventsAtPosition(i: number, user: BoxUserMini, breakItems: boolean): BoxEventWire[] {
+export function eventsAtPosition(i: number, user: BoxUserMini): BoxEventWire[] {
   const out: BoxEventWire[] = [];
   const at = contentModifiedMs(i) + 5_000;
   const session = hexDigest(i + 77, 20);
@@ -630,10 +701,9 @@ export function eventsAtPosition(i: number, user: BoxUserMini, breakItems: boole
       recorded_at: boxTime(at - 1000),
       session_id: session,
       source: makeFolder(n, i + 1, user),
-      additional_details: null,
     });
   }
-  const file = makeFile(i, user, breakItems && isBrokenFile(i) && !isTextExtension(fileExtension(i)));
+  const file = makeFile(i, user);
   const upload: BoxEventWire = {
     type: "event",
     event_id: uuidFrom(i + 1),
@@ -643,7 +713,6 @@ export function eventsAtPosition(i: number, user: BoxUserMini, breakItems: boole
     recorded_at: boxTime(at + 300),
     session_id: session,
     source: file,
-    additional_details: null,
   };
   out.push(upload);
   // At-least-once delivery: some events come twice in the same chunk.
@@ -652,22 +721,28 @@ export function eventsAtPosition(i: number, user: BoxUserMini, breakItems: boole
 }
 
 /**
- * One chunk of GET /events from `position` (a number; positions below STREAM_BASE mean "from the
- * oldest event"). Non-final chunks overlap the next one by one position, as Box may re-send events.
+ * One chunk of a stream of `total` positions from `position` (a number; positions below
+ * STREAM_BASE mean "from the oldest event"); `at(p)` is the events at position STREAM_BASE + p.
+ * Non-final chunks overlap the next one by one position, as Box may re-send events.
  */
-export function eventsChunk(items: number, position: number, limit: number, user: BoxUserMini, breakItems: boolean): BoxEventsWire {
+export function chunkOf(total: number, position: number, limit: number, at: (p: number) => BoxEventWire[]): BoxEventsWire {
   const start = Math.max(0, position - STREAM_BASE);
-  if (start >= items) return { chunk_size: 0, next_stream_position: Math.max(position, STREAM_BASE + items), entries: [] };
+  if (start >= total) return { chunk_size: 0, next_stream_position: Math.max(position, STREAM_BASE + total), entries: [] };
   const entries: BoxEventWire[] = [];
   let i = start;
-  while (i < items) {
-    const at = eventsAtPosition(i, user, breakItems);
-    if (entries.length > 0 && entries.length + at.length > limit) break;
-    entries.push(...at);
+  while (i < total) {
+    const events = at(i);
+    if (entries.length > 0 && entries.length + events.length > limit) break;
+    entries.push(...events);
     i++;
   }
-  const next = i >= items ? STREAM_BASE + items : i - start >= 2 ? STREAM_BASE + i - 1 : STREAM_BASE + i;
+  const next = i >= total ? STREAM_BASE + total : i - start >= 2 ? STREAM_BASE + i - 1 : STREAM_BASE + i;
   return { chunk_size: entries.length, next_stream_position: next, entries };
+}
+
+/** One chunk of GET /events over the seeded files only (no change log): see ./state.ts for the whole stream. */
+export function eventsChunk(items: number, position: number, limit: number, user: BoxUserMini): BoxEventsWire {
+  return chunkOf(items, position, limit, (i) => eventsAtPosition(i, user));
 }
 
 export function makeUser(login: string | undefined, items: number): BoxUserWire {

@@ -14,6 +14,8 @@ export interface DownloadTicket {
   k: string;
   /** File index. */
   i: number;
+  /** Edits of the file when the URL was handed out (its content version); absent: 0. */
+  e?: number;
   /** Expiry, ms since epoch. */
   x: number;
   /** Scenario latency and fault at the time the URL was handed out (a real URL is as short-lived). */
@@ -65,8 +67,8 @@ function parseRange(header: string | null, size: number): { start: number; end: 
   return { start, end };
 }
 
-function streamBytes(i: number, start: number, end: number, signal: AbortSignal): ReadableStream<Uint8Array> {
-  const pieces = fileBytes(i, start, end);
+function streamBytes(i: number, edits: number, start: number, end: number, signal: AbortSignal): ReadableStream<Uint8Array> {
+  const pieces = fileBytes(i, start, end, 65_536, edits);
   return new ReadableStream<Uint8Array>({
     pull(controller) {
       if (signal.aborted) {
@@ -102,14 +104,15 @@ export async function serveDownload(req: Request, rawTicket: string, secret: Buf
     return (await sleep(HANG_CAP_MS, req.signal)) ? error(new BoxError(504, "gateway_timeout", "Gateway Timeout")) : gone();
   }
   if (!(await sleep(latencyOf({ items: 0, latency_ms: ticket.l, fault: ticket.f }), req.signal))) return gone();
-  const size = fileSize(ticket.i);
+  const edits = ticket.e ?? 0;
+  const size = fileSize(ticket.i, edits);
   const range = parseRange(req.headers.get("range"), size);
   const headers: Record<string, string> = {
     ...base,
     // Box documents the content as "binary format": octet-stream, whatever the file is.
     "content-type": "application/octet-stream",
     "accept-ranges": "bytes",
-    "content-disposition": `attachment;filename="${fileName(ticket.i).replace(/[^\x20-\x7e]/g, "_").replace(/"/g, "'")}";filename*=UTF-8''${encodeURIComponent(fileName(ticket.i))}`,
+    "content-disposition": `attachment;filename="${fileName(ticket.i, edits).replace(/[^\x20-\x7e]/g, "_").replace(/"/g, "'")}";filename*=UTF-8''${encodeURIComponent(fileName(ticket.i, edits))}`,
   };
   if (range === "unsatisfiable") {
     return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${size}` } });
@@ -117,6 +120,6 @@ export async function serveDownload(req: Request, rawTicket: string, secret: Buf
   const { start, end } = range ?? { start: 0, end: size };
   headers["content-length"] = String(end - start);
   if (range) headers["content-range"] = `bytes ${start}-${end - 1}/${size}`;
-  const body = method === "HEAD" ? null : streamBytes(ticket.i, start, end, req.signal);
+  const body = method === "HEAD" ? null : streamBytes(ticket.i, edits, start, end, req.signal);
   return new Response(body, { status: range ? 206 : 200, headers });
 }

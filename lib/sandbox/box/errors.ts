@@ -37,3 +37,11 @@ export function boxErrorBody(e: BoxError, requestId: string): Record<string, unk
     request_id: requestId,
   };
 }
+
+/**
+ * A file or folder in the trash, asked for by id (GET /files/{id}, its content): Box answers 404
+ * with the error code "trashed" (Box's client error codes: "trashed", 404, the item is in the trash).
+ */
+export function trashed(): BoxError {
+  return new BoxError(404, "trashed", "Item is trashed");
+}

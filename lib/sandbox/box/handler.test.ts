@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BoxClient, BoxDeveloperTokenAuth } from "box-typescript-sdk-gen";
 import { MemorySandboxAuth } from "@/lib/sandbox/memory-auth";
 import { createBoxSandbox } from "./handler";
-import { STREAM_BASE, fileExtension, fileId, fileName, fileSize, fileText, folderFileRange, folderId, isTextExtension } from "./data";
+import { STREAM_BASE, editKind, fileExtension, fileId, fileName, fileSize, fileText, folderFileRange, folderId, isTextExtension } from "./data";
 import { startBoxSandbox, type BoxSandboxFixture } from "./test-helpers";
 
 let box: BoxSandboxFixture;
@@ -271,14 +271,17 @@ describe("box sandbox: quota and faults", () => {
     const e = box.account({ items: 100, fault: "item_errors" });
     const listing = (await body(await get("/2.0/folders/0/items?usemarker=true&limit=1000&fields=name", e.accessToken))).entries as Json[];
     const byId = new Map(listing.map((x) => [x.id, x]));
-    expect(byId.get(fileId(3))!.name).toBeNull(); // png: a broken record
-    expect((await body(await get(`/2.0/files/${fileId(3)}`, e.accessToken))).name).toBeNull();
+    // Records stay valid (Box's FileFull has no null name); only downloads fail, as Box's do.
+    expect(byId.get(fileId(3))!.name).toBe(fileName(3));
+    expect((await body(await get(`/2.0/files/${fileId(3)}`, e.accessToken))).name).toBe(fileName(3));
     expect(byId.get(fileId(13))!.name).toBe(fileName(13)); // md: the record is fine...
     const denied = await get(`/2.0/files/${fileId(63)}/content`, e.accessToken, { redirect: "manual" }); // 63: html, 403
     expect(denied.status).toBe(403);
     expect(await body(denied)).toMatchObject({ code: "access_denied_insufficient_permissions", message: "Access denied - insufficient permission" });
-    const missing = await get(`/2.0/files/${fileId(13)}/content`, e.accessToken, { redirect: "manual" }); // ...its download is gone
-    expect(missing.status).toBe(404);
+    const notReady = await get(`/2.0/files/${fileId(13)}/content`, e.accessToken, { redirect: "manual" }); // ...its download is never ready
+    expect(notReady.status).toBe(202);
+    expect(notReady.headers.get("retry-after")).toBe("1");
+    expect(await notReady.text()).toBe("");
     expect((await get(`/2.0/files/${fileId(1)}/content`, e.accessToken, { redirect: "manual" })).status).toBe(302);
     expect(folderFileRange(0, 100)).toEqual([0, 50]);
 
@@ -311,5 +314,83 @@ describe("box sandbox: the official SDK with its own network client", () => {
     const chunks: Buffer[] = [];
     for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
     expect(Buffer.concat(chunks).toString("utf8")).toBe(fileText(i));
+  });
+});
+
+describe("box sandbox: changes (POST .../sandbox/changes applied to every answer)", () => {
+  const firstOfKind = (kind: "version" | "rename", from = 0) => {
+    for (let i = from; ; i++) if (editKind(i) === kind) return i;
+  };
+
+  it("trashed files leave listings, answer 404 trashed, and the event stream reports every change", async () => {
+    const a = box.account({ items: 60 });
+    const past = Date.now() - 60_000;
+    const added = a.change("add", undefined, past);
+    const text = firstOfKind("version");
+    const binary = firstOfKind("rename");
+    a.change("edit", text, past);
+    a.change("edit", binary, past);
+    a.change("delete", 4, past);
+
+    const listing = (await body(await get("/2.0/folders/0/items?usemarker=true&limit=1000", a.accessToken))).entries as Json[];
+    const ids = listing.filter((e) => e.type === "file").map((e) => e.id);
+    expect(ids).not.toContain(fileId(4));
+    expect(ids).toHaveLength(49);
+    const byOffset = await body(await get(`/2.0/folders/${folderId(1)}/items?limit=5&offset=10`, a.accessToken));
+    expect(byOffset.total_count).toBe(11); // files 50-59, and the added 60
+    expect((byOffset.entries as Json[]).map((e) => e.id)).toEqual([fileId(added)]);
+    const offsetRoot = await body(await get("/2.0/folders/0/items?limit=3&offset=3", a.accessToken));
+    expect((offsetRoot.entries as Json[]).map((e) => e.id)).toEqual([fileId(2), fileId(3), fileId(5)]);
+
+    const gone = await get(`/2.0/files/${fileId(4)}`, a.accessToken);
+    expect(gone.status).toBe(404);
+    expect(await body(gone)).toMatchObject({ type: "error", status: 404, code: "trashed" });
+    expect((await get(`/2.0/files/${fileId(4)}/content`, a.accessToken, { redirect: "manual" })).status).toBe(404);
+
+    const renamed = await body(await get(`/2.0/files/${fileId(binary)}`, a.accessToken));
+    expect(renamed.name).toMatch(/\(edited\)/);
+    const dl = await get(`/2.0/files/${fileId(text)}/content`, a.accessToken, { redirect: "manual" });
+    expect(dl.status).toBe(302);
+    const edited = await (await fetch(dl.headers.get("location")!)).text();
+    expect(edited).toBe(fileText(text, Infinity, 1));
+    expect(edited).toContain("edited");
+
+    const now = await body(await get("/2.0/events?stream_position=now", a.accessToken));
+    expect(now.next_stream_position).toBe(STREAM_BASE + 60 + 4);
+    const events = await body(await get(`/2.0/events?stream_type=changes&stream_position=${STREAM_BASE + 60}`, a.accessToken));
+    const seen = new Map<string, Json>();
+    for (const e of events.entries as Json[]) seen.set(e.event_id as string, e);
+    expect([...seen.values()].filter((e) => (e.source as Json).type === "file").map((e) => [e.event_type, (e.source as Json).id])).toEqual([
+      ["ITEM_UPLOAD", fileId(added)],
+      ["ITEM_UPLOAD", fileId(text)],
+      ["ITEM_RENAME", fileId(binary)],
+      ["ITEM_TRASH", fileId(4)],
+    ]);
+    for (const e of events.entries as Json[]) expect(e).not.toHaveProperty("additional_details");
+    expect(events.next_stream_position).toBe(STREAM_BASE + 64);
+  });
+
+  it("a just-uploaded file or version answers 202 with Retry-After until it is ready", async () => {
+    const a = box.account({ items: 20 });
+    const text = firstOfKind("version");
+    a.change("edit", text, Date.now());
+    const early = await get(`/2.0/files/${fileId(text)}/content`, a.accessToken, { redirect: "manual" });
+    expect(early.status).toBe(202);
+    expect(Number(early.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, Number(early.headers.get("retry-after")) * 1000));
+    expect((await get(`/2.0/files/${fileId(text)}/content`, a.accessToken, { redirect: "manual" })).status).toBe(302);
+  });
+
+  it("If-None-Match with the current etag answers 304 (files and folders); an edit changes the etag", async () => {
+    const a = box.account({ items: 120 });
+    const file = await body(await get(`/2.0/files/${fileId(10)}`, a.accessToken));
+    const same = await get(`/2.0/files/${fileId(10)}`, a.accessToken, { headers: { "if-none-match": String(file.etag) } });
+    expect(same.status).toBe(304);
+    expect(await same.text()).toBe("");
+    expect((await get(`/2.0/files/${fileId(10)}`, a.accessToken, { headers: { "if-none-match": "999" } })).status).toBe(200);
+    const folder = await body(await get(`/2.0/folders/${folderId(1)}`, a.accessToken));
+    expect((await get(`/2.0/folders/${folderId(1)}`, a.accessToken, { headers: { "if-none-match": `"${String(folder.etag)}"` } })).status).toBe(304);
+    a.change("edit", 10, Date.now() - 60_000);
+    expect((await get(`/2.0/files/${fileId(10)}`, a.accessToken, { headers: { "if-none-match": String(file.etag) } })).status).toBe(200);
   });
 });

@@ -7,8 +7,9 @@
 // Web-standard Request/Response only, so it mounts both in a Next.js route handler and in the
 // node:http adapter of ../http.ts.
 //
+// The account's change log (POST .../sandbox/changes) is applied to every answer (./state.ts).
 // Faults (scenario.fault): hang, slow, rate_limit, server_error, malformed, expired_cursor and
-// item_errors are served here; expired_token needs nothing special (the app expires the access
+// item_errors (downloads refused with 403, or 202 "not ready" for ever) are served here; expired_token needs nothing special (the app expires the access
 // tokens, and this handler answers 401 for them like for any invalid token).
 import { processSingleton } from "@/lib/platform/singleton";
 import { randomBytes } from "node:crypto";
@@ -19,6 +20,7 @@ import { sandboxUser } from "./data";
 import { serveDownload } from "./download";
 import { BoxError, boxErrorBody } from "./errors";
 import { route, type RouteCtx, type RouteResult } from "./routes";
+import { boxDataset } from "./state";
 import { tokenEndpoint } from "./token";
 
 export type { SandboxHandler } from "@/lib/sandbox/fault-layer";
@@ -119,7 +121,8 @@ export function createBoxSandbox(opts: BoxSandboxOptions): SandboxHandler {
       );
     }
 
-    const ctx: RouteCtx = { url, req, account, scenario, user: sandboxUser(account.login), root, now: t, secret: secret() };
+    const ds = boxDataset(scenario, account.changes ?? []);
+    const ctx: RouteCtx = { url, req, account, scenario, user: sandboxUser(account.login), root, now: t, secret: secret(), ds };
     let result: RouteResult;
     try {
       result = route(method, subpath, ctx);
@@ -127,7 +130,8 @@ export function createBoxSandbox(opts: BoxSandboxOptions): SandboxHandler {
       if (err instanceof BoxError) return error(err);
       throw err;
     }
-    if (result.status === 302) return new Response(null, { status: 302, headers: { ...base, ...result.headers } });
+    // A redirect to the download URL, 304 Not Modified, 202 "not ready yet": no body.
+    if (result.body === undefined) return new Response(null, { status: result.status ?? 204, headers: { ...base, ...result.headers } });
 
     const body = malformedBody(JSON.stringify(result.body), scenario, result.list);
     return new Response(method === "HEAD" ? null : body, {

@@ -1,12 +1,13 @@
 // The API routes under /2.0 (users/me, events, folders and their items, files and their content)
-// over the generated tree: `fields` selection, marker and offset paging, the event stream.
+// over the generated tree with the account's changes applied (./state.ts): `fields` selection,
+// marker and offset paging, the event stream, If-None-Match, trashed files.
 import type { SandboxAccount } from "@/lib/sandbox/accounts";
 import type { SandboxScenario } from "@/lib/contract";
 import {
-  STREAM_BASE,
   brokenDownload,
-  eventsChunk,
+  contentEdits,
   fileExtension,
+  fileFolder,
   fileIndexById,
   folderIndexById,
   folderMini,
@@ -22,7 +23,17 @@ import {
   type ListingEntry,
 } from "./data";
 import { DOWNLOAD_URL_TTL_MS, signTicket, type DownloadTicket } from "./download";
-import { BoxError, invalidParameter, notFound } from "./errors";
+import { BoxError, invalidParameter, notFound, trashed } from "./errors";
+import { datasetEventsChunk, fileState, isTrashed, streamEnd, type BoxDataset } from "./state";
+
+/**
+ * A new upload (a new file or a new version) is not downloadable for this long: GET
+ * /files/{id}/content answers 202 with Retry-After meanwhile, as Box's OpenAPI describes ("This
+ * response can occur when the file was uploaded immediately before the download request").
+ */
+export const NOT_READY_AFTER_UPLOAD_MS = 1_000;
+/** Retry-After of the item_errors fault's downloads that never become ready. */
+export const NEVER_READY_RETRY_AFTER_S = 1;
 
 const MAX_LIMIT = 1_000;
 const DEFAULT_LIMIT = 100;
@@ -47,6 +58,8 @@ export interface RouteCtx {
   root: string;
   now: number;
   secret: Buffer;
+  /** The dataset with the account's changes applied. */
+  ds: BoxDataset;
 }
 
 export interface RouteResult {
@@ -79,13 +92,41 @@ function miniFolderEntry(n: number): Record<string, unknown> {
 }
 
 function entryJson(ctx: RouteCtx, entry: ListingEntry, fields: string[] | null): unknown {
-  const breakItems = ctx.scenario.fault === "item_errors";
   if (entry.kind === "folder") {
-    return fields ? selectFields(makeFolder(entry.n, ctx.scenario.items, ctx.user), FOLDER_MINI_FIELDS, fields) : miniFolderEntry(entry.n);
+    return fields ? selectFields(makeFolder(entry.n, ctx.ds.count, ctx.user), FOLDER_MINI_FIELDS, fields) : miniFolderEntry(entry.n);
   }
-  const broken = breakItems && isBrokenFile(entry.i) && !isTextExtension(fileExtension(entry.i));
-  const file = makeFile(entry.i, ctx.user, broken);
+  const file = makeFile(entry.i, ctx.user, fileState(ctx.ds, entry.i));
   return selectFields(file, FILE_MINI_FIELDS, fields ?? [...FILE_MINI_FIELDS]);
+}
+
+/** Trashed files leave their folder's listing (Box lists them under /folders/trash/items). */
+function listed(ctx: RouteCtx, entry: ListingEntry): boolean {
+  return entry.kind === "folder" || !isTrashed(ctx.ds, entry.i);
+}
+
+/** Up to `limit` listed entries of folder n from position k on, and the first listed entry after them. */
+function listedFrom(ctx: RouteCtx, n: number, k: number, limit: number): { entries: ListingEntry[]; next: ListingEntry | undefined } {
+  const entries: ListingEntry[] = [];
+  for (let e = listingEntry(n, ctx.ds.count, k); e; e = listingEntry(n, ctx.ds.count, ++k)) {
+    if (!listed(ctx, e)) continue;
+    if (entries.length === limit) return { entries, next: e };
+    entries.push(e);
+  }
+  return { entries, next: undefined };
+}
+
+/** Listed entries of folder n: all of them but its trashed files. */
+function listedCount(ctx: RouteCtx, n: number): number {
+  let gone = 0;
+  for (const [i, s] of ctx.ds.states) if (s.trashedAt !== undefined && i < ctx.ds.count && fileFolder(i) === n) gone++;
+  return listingLength(n, ctx.ds.count) - gone;
+}
+
+/** Box's conditional GET: If-None-Match with the item's current etag answers 304 and no body. */
+function notModified(ctx: RouteCtx, etag: string | null): boolean {
+  const header = ctx.req.headers.get("if-none-match");
+  if (!header || etag === null) return false;
+  return header.split(",").some((t) => t.trim().replace(/^W\//, "").replace(/^"|"$/g, "") === etag);
 }
 
 /** Markers are opaque to clients: base64url of the first entry of the next page. */
@@ -101,14 +142,13 @@ function decodeMarker(raw: string): ListingEntry | null {
 }
 
 function folderItems(ctx: RouteCtx, id: string): RouteResult {
-  const items = ctx.scenario.items;
+  const items = ctx.ds.count;
   const n = folderIndexById(id, items);
   if (n < 0) throw notFound("folder", id);
   const q = ctx.url.searchParams;
   const limit = clampInt(q.get("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT);
   if (limit === null) throw invalidParameter("limit", q.get("limit") ?? "");
   const fields = parseFields(q.get("fields"));
-  const total = listingLength(n, items);
   const useMarker = q.get("usemarker") === "true";
   const order = [
     { by: "type", direction: "ASC" },
@@ -123,46 +163,57 @@ function folderItems(ctx: RouteCtx, id: string): RouteResult {
       if (!entry) throw invalidParameter("marker", rawMarker, `Invalid value '${rawMarker}'. 'marker' is not valid`);
       start = listingPosition(n, items, entry);
     }
-    const entries: unknown[] = [];
-    for (let k = start; k < Math.min(total, start + limit); k++) entries.push(entryJson(ctx, listingEntry(n, items, k)!, fields));
-    const nextEntry = start + limit < total ? listingEntry(n, items, start + limit) : undefined;
-    return { body: { entries, limit, next_marker: nextEntry ? encodeMarker(nextEntry) : null, prev_marker: null, order }, list: true };
+    const page = listedFrom(ctx, n, start, limit);
+    const entries = page.entries.map((e) => entryJson(ctx, e, fields));
+    return { body: { entries, limit, next_marker: page.next ? encodeMarker(page.next) : null, prev_marker: null, order }, list: true };
   }
 
   const offset = clampInt(q.get("offset"), 0, 0, Number.MAX_SAFE_INTEGER);
   if (offset === null) throw invalidParameter("offset", q.get("offset") ?? "");
   // Box caps offset paging at 10,000 entries: deeper pages need marker paging.
   if (offset > 10_000) throw invalidParameter("offset", String(offset), "Invalid value for offset: the maximum offset is 10000; use marker-based paging");
-  const entries: unknown[] = [];
-  for (let k = offset; k < Math.min(total, offset + limit); k++) entries.push(entryJson(ctx, listingEntry(n, items, k)!, fields));
-  return { body: { total_count: total, entries, offset, limit, order }, list: true };
+  // Offsets count listed entries: skip `offset` of them (at most 10,000), then take a page.
+  const skipped = listedFrom(ctx, n, 0, offset);
+  const from = skipped.next ? listingPosition(n, items, skipped.next) : listingLength(n, items);
+  const entries = listedFrom(ctx, n, from, limit).entries.map((e) => entryJson(ctx, e, fields));
+  return { body: { total_count: listedCount(ctx, n), entries, offset, limit, order }, list: true };
 }
 
 function folderInfo(ctx: RouteCtx, id: string): RouteResult {
-  const items = ctx.scenario.items;
+  const items = ctx.ds.count;
   const n = folderIndexById(id, items);
   if (n < 0) throw notFound("folder", id);
   const fields = parseFields(ctx.url.searchParams.get("fields"));
   const full = makeFolder(n, items, ctx.user);
-  const total = listingLength(n, items);
-  const first = Array.from({ length: Math.min(100, total) }, (_, k) => entryJson(ctx, listingEntry(n, items, k)!, null));
+  if (notModified(ctx, full.etag)) return { status: 304 };
+  const first = listedFrom(ctx, n, 0, 100).entries.map((e) => entryJson(ctx, e, null));
   const withCollection = {
     ...full,
-    item_collection: { total_count: total, entries: first, offset: 0, limit: 100, order: [{ by: "type", direction: "ASC" }, { by: "name", direction: "ASC" }] },
+    item_collection: { total_count: listedCount(ctx, n), entries: first, offset: 0, limit: 100, order: [{ by: "type", direction: "ASC" }, { by: "name", direction: "ASC" }] },
   };
   return { body: selectFields(withCollection, FOLDER_MINI_FIELDS, fields) };
 }
 
+/** A file that exists and is not in the trash (a trashed one answers 404 "trashed", GET /files/{id} in Box). */
 function fileFor(ctx: RouteCtx, id: string): number {
-  const i = fileIndexById(id, ctx.scenario.items);
+  const i = fileIndexById(id, ctx.ds.count);
   if (i < 0) throw notFound("file", id);
+  if (isTrashed(ctx.ds, i)) throw trashed();
   return i;
 }
 
 function fileInfo(ctx: RouteCtx, id: string): RouteResult {
   const i = fileFor(ctx, id);
-  const broken = ctx.scenario.fault === "item_errors" && isBrokenFile(i) && !isTextExtension(fileExtension(i));
-  return { body: selectFields(makeFile(i, ctx.user, broken), FILE_MINI_FIELDS, parseFields(ctx.url.searchParams.get("fields"))) };
+  const file = makeFile(i, ctx.user, fileState(ctx.ds, i));
+  if (notModified(ctx, file.etag)) return { status: 304 };
+  return { body: selectFields(file, FILE_MINI_FIELDS, parseFields(ctx.url.searchParams.get("fields"))) };
+}
+
+/** When file i's current content was uploaded, if the change log uploaded it (a new file or a new version). */
+function uploadedAt(ctx: RouteCtx, i: number): number | undefined {
+  const state = fileState(ctx.ds, i);
+  if (contentEdits(i, state.edits) > 0) return state.editedAt;
+  return i >= ctx.ds.seeded ? ctx.ds.log.find((c) => c.kind === "add" && c.index === i)?.at : undefined;
 }
 
 function fileContent(ctx: RouteCtx, id: string): RouteResult {
@@ -170,11 +221,16 @@ function fileContent(ctx: RouteCtx, id: string): RouteResult {
   if (ctx.scenario.fault === "item_errors" && isBrokenFile(i) && isTextExtension(fileExtension(i))) {
     const { status } = brokenDownload(i);
     if (status === 403) throw new BoxError(403, "access_denied_insufficient_permissions", "Access denied - insufficient permission");
-    throw notFound("file", id);
+    return { status: 202, headers: { "retry-after": String(NEVER_READY_RETRY_AFTER_S) } };
+  }
+  const uploaded = uploadedAt(ctx, i);
+  if (uploaded !== undefined && ctx.now < uploaded + NOT_READY_AFTER_UPLOAD_MS) {
+    return { status: 202, headers: { "retry-after": String(Math.max(1, Math.ceil((uploaded + NOT_READY_AFTER_UPLOAD_MS - ctx.now) / 1000))) } };
   }
   const ticket: DownloadTicket = {
     k: ctx.account.key,
     i,
+    e: fileState(ctx.ds, i).edits,
     x: ctx.now + DOWNLOAD_URL_TTL_MS,
     l: ctx.scenario.latency_ms,
     f: ctx.scenario.fault,
@@ -194,8 +250,7 @@ function events(ctx: RouteCtx): RouteResult {
   const limit = clampInt(q.get("limit"), EVENTS_DEFAULT_LIMIT, 1, EVENTS_MAX_LIMIT);
   if (limit === null) throw invalidParameter("limit", q.get("limit") ?? "");
   const raw = q.get("stream_position");
-  const items = ctx.scenario.items;
-  if (raw === "now") return { body: { chunk_size: 0, next_stream_position: STREAM_BASE + items, entries: [] } };
+  if (raw === "now") return { body: { chunk_size: 0, next_stream_position: streamEnd(ctx.ds), entries: [] } };
   let position = 0;
   if (raw !== null && raw !== "" && raw !== "null") {
     if (!/^\d{1,19}$/.test(raw)) throw invalidParameter("stream_position", raw);
@@ -212,7 +267,7 @@ function events(ctx: RouteCtx): RouteResult {
       `Invalid value '${raw}'. 'stream_position' is out of date: the events it points at are no longer kept. Start again from stream_position=now`,
     );
   }
-  return { body: eventsChunk(items, position, limit, ctx.user, ctx.scenario.fault === "item_errors"), list: true };
+  return { body: datasetEventsChunk(ctx.ds, position, limit, ctx.user), list: true };
 }
 
 export function route(method: string, subpath: string, ctx: RouteCtx): RouteResult {
@@ -231,7 +286,7 @@ export function route(method: string, subpath: string, ctx: RouteCtx): RouteResu
   const isGet = method === "GET" || method === "HEAD";
   if (resource === "users" && id === "me" && sub === undefined) {
     allow(isGet);
-    return { body: selectFields(makeUser(ctx.account.login, ctx.scenario.items), ["type", "id", "name", "login"], parseFields(ctx.url.searchParams.get("fields"))) };
+    return { body: selectFields(makeUser(ctx.account.login, ctx.ds.count), ["type", "id", "name", "login"], parseFields(ctx.url.searchParams.get("fields"))) };
   }
   if (resource === "events" && id === undefined) {
     allow(isGet);
