@@ -91,9 +91,16 @@ describe("slack connector: edits and deletions", () => {
     for (const id of done.added) expect(library.has(id)).toBe(true);
     expect(library.size).toBe(items);
     // conversations.list, users.list (names for the new messages), one history page per channel
-    // that changed (its `updated` moved); no replies (no thread changed), no re-list.
-    const touched = new Set([...done.added, ...done.edited, ...done.deleted].map((id) => id.split(":")[0]));
-    expect(inc.methods.sort()).toEqual(["conversations.list", "users.list", ...Array<string>(touched.size).fill("conversations.history")].sort());
+    // that changed (its `updated` moved), and one more where deletions outnumbered new messages
+    // (the window is topped up); no replies (no thread changed), no re-list.
+    const chan = (id: string) => id.split(":")[0]!;
+    const touched = new Set([...done.added, ...done.edited, ...done.deleted].map(chan));
+    const shrunk = [...touched].filter((c) => done.deleted.filter((id) => chan(id) === c).length > done.added.filter((id) => chan(id) === c).length);
+    // (A deleted thread parent stays as a tombstone and does not shrink the window: hence at most.)
+    expect(inc.methods.filter((m) => m !== "conversations.history").sort()).toEqual(["conversations.list", "users.list"]);
+    const historyCalls = inc.methods.filter((m) => m === "conversations.history").length;
+    expect(historyCalls).toBeGreaterThanOrEqual(touched.size);
+    expect(historyCalls).toBeLessThanOrEqual(touched.size + shrunk.length);
     expect(full.methods.length).toBeGreaterThan(3 * inc.methods.length);
 
     // Nothing changed since: nothing read, nothing written.
@@ -149,6 +156,13 @@ describe("slack connector: edits and deletions", () => {
     const inc = await sync(a.token, { cursor: full.cursor }, connector);
     expect(inc.removed.sort()).toEqual([...done.deleted].sort());
     expect(inc.docs.map((d) => d.externalId).sort()).toEqual([...done.edited].sort());
+    // 12 fewer messages and none new: the window was topped up to 100 again (one more request).
+    expect(inc.cursor!.recent![channelId(0)]).toHaveLength(100);
+    // And the next round of changes is seen too.
+    const again = a.applyChanges({ delete: 5, edit: 2 });
+    const inc2 = await sync(a.token, { cursor: inc.cursor }, connector);
+    expect(inc2.removed.sort()).toEqual([...again.deleted].sort());
+    expect(inc2.docs.map((d) => d.externalId).sort()).toEqual([...again.edited].sort());
   });
 
   it("invalid_cursor outside the fault: a run resumed with a cursor handed out before the data changed re-reads from where it stopped", async () => {

@@ -45,7 +45,7 @@ import {
   type SlackConnectorOptions,
   type SlackCursor,
 } from "./types";
-import { goneFromRange, type ReadRange } from "./window";
+import { goneFromRange, topUpWindow, type ReadRange } from "./window";
 import { planChunk, type ChunkPlan } from "./chunk";
 
 export type { SlackCheckpoint, SlackConnectorOptions, SlackCursor } from "./types";
@@ -278,6 +278,7 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
             // Nothing left between the read's lower bound and where it stands: every remembered
             // message in that range was deleted.
             const removed = goneFromRange(prevRecent, new Set(), { lower: st.oldest, lowerInclusive: false, upper: st.before }).map(idOf);
+            if (!resume) await topUpWindow(client, signal, ch.id, st, prevRecent.length, recentPerChannel);
             finish();
             yield { documents: [], failures: [], labels: [], removed, checkpoint: checkpointOf(ci + 1, null, null) };
             break;
@@ -305,7 +306,10 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
             }
             const channelDone = out.stopped || (lastOfPage && !moreAfterPage);
             st.cursor = lastOfPage && !channelDone ? nextCursor : null;
-            if (channelDone) finish();
+            if (channelDone) {
+              if (reachedEnd && !resume) await topUpWindow(client, signal, ch.id, st, prevRecent.length, recentPerChannel);
+              finish();
+            }
             yielded += out.documents.length + out.failures.length;
             yield {
               documents: out.documents,
