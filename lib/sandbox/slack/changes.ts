@@ -11,7 +11,8 @@
 // where edits and deletions land in a real workspace most of the time (people fix and remove
 // what they just posted) and where the connector looks. PICK_WINDOW is half the connector's
 // window, so the pick stays inside what the connector remembers even when up to PICK_WINDOW new
-// top-level messages arrived in that channel since its last sync. Thread replies are not picked:
+// top-level messages arrived in that channel since its last sync (deletions do not shrink the
+// connector's window: it tops it up to 100 with the next older messages). Thread replies are not picked:
 // the connector stores them as documents of their own, but an edit or deletion of a reply does
 // not show in conversations.history (only in that thread's conversations.replies), so the
 // connector's incremental sync does not see it (a documented limit, not modelled as if it did).
