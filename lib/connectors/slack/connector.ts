@@ -12,8 +12,12 @@
 // longer accepts (invalid_cursor, e.g. a run resumed much later) is dropped once per position
 // and the read continues from `before`: nothing is lost or read twice.
 //
-// Incremental runs: the cursor keeps the newest ts per channel (and its newest few messages with
-// their reply/edit signature, see ./types.ts), and history is asked for what is newer only.
+// Incremental runs: the cursor keeps the newest ts per channel and its newest SLACK_RECENT_WINDOW
+// top-level messages with their reply/edit signature (see SlackCursor in ./types.ts). A channel
+// whose conversations.list `updated` has not moved is not read at all; one that moved is read from
+// just below the oldest remembered message: new messages are added, a changed signature (an
+// edit, new replies) is written again in place, a tombstone or a remembered message missing from
+// the re-read range leaves the library (SyncPage.removed, ./window.ts). No re-list.
 //
 // Total: Slack cannot count messages cheaply, so the total stays 0 (the UI shows an
 // indeterminate bar with live counts) until the run knows it, at the end.
@@ -27,19 +31,22 @@ import { mapLimit } from "@/lib/connectors/kit/concurrency";
 import { slackManifest } from "./manifest";
 import { SlackApiError, makeSlackClient, slackCall } from "./client";
 import { listChannels, listUsers } from "./listing";
+import { fetchReplies, laterTs, minTs, tsToMs, type ThreadReader } from "./threads";
+import { isNoiseMessage, isSlackTs, rawMessageKey, slackExternalId, transformMessage, tsJustBefore, type Lookups } from "./transform";
 import {
-  fetchReplies,
-  isThreadParent,
-  latestReplyOf,
-  laterTs,
-  messageSignature,
-  minTs,
-  threadPart,
-  tsToMs,
-  type ThreadReader,
-} from "./threads";
-import { isNoiseMessage, isSlackTs, compareTs, rawMessageKey, transformMessage, tsJustBefore, type Lookups } from "./transform";
-import { field, parseCursor, str, checkpointSchema, type ChannelState, type SlackCheckpoint, type SlackConnectorOptions, type SlackCursor } from "./types";
+  SLACK_RECENT_WINDOW,
+  field,
+  parseCursor,
+  str,
+  checkpointSchema,
+  type ChannelState,
+  type DoneChannel,
+  type SlackCheckpoint,
+  type SlackConnectorOptions,
+  type SlackCursor,
+} from "./types";
+import { goneFromRange, topUpWindow, type ReadRange } from "./window";
+import { planChunk, type ChunkPlan } from "./chunk";
 
 export type { SlackCheckpoint, SlackConnectorOptions, SlackCursor } from "./types";
 export { messageSignature } from "./threads";
@@ -57,6 +64,12 @@ export const SLACK_RECHECK_MS = 24 * 60 * 60_000;
 
 type HistoryResult = Awaited<ReturnType<WebClient["conversations"]["history"]>>;
 
+interface ChunkResult extends Omit<ChunkPlan, "plan"> {
+  documents: DocumentInput[];
+  failures: ItemFailure[];
+  labels: string[];
+}
+
 function clamp(n: number | undefined, fallback: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, Math.floor(n ?? fallback)));
 }
@@ -68,7 +81,7 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
   const repliesLimit = clamp(options.repliesLimit, 200, 1, 1000);
   const chunkSize = clamp(options.chunkSize, 50, 1, 999);
   const replyConcurrency = clamp(options.replyConcurrency, 4, 1, 16);
-  const recentPerChannel = clamp(options.recentPerChannel, 5, 0, 50);
+  const recentPerChannel = clamp(options.recentPerChannel, SLACK_RECENT_WINDOW, 0, 200);
 
   return {
     type: "slack",
@@ -89,7 +102,7 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
       const prev = parseCursor(ctx.cursor);
       const cpParsed = ctx.checkpoint != null ? checkpointSchema.safeParse(ctx.checkpoint) : undefined;
       const checkpoint: SlackCheckpoint | undefined = cpParsed?.success ? cpParsed.data : undefined;
-      const done = new Map(Object.entries(checkpoint?.done ?? {}));
+      const done = new Map<string, DoneChannel>(Object.entries(checkpoint?.done ?? {}));
       let yielded = 0;
 
       // ------------------------------------------------------------ channels
@@ -148,16 +161,17 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
         // message the last run saw (`updated` moves with every message, replies included), and
         // it was read within a day. No history request at all.
         const lastRead = checked.get(ch.id);
+        const prevUpdated = prev.updated?.[ch.id];
         if (
           !resuming &&
           prevTs !== undefined &&
           ch.updated !== undefined &&
-          ch.updated <= tsToMs(prevTs) &&
+          ch.updated <= Math.max(tsToMs(prevTs), prevUpdated ?? 0) &&
           lastRead !== undefined &&
           now - lastRead >= 0 &&
           now - lastRead < SLACK_RECHECK_MS
         ) {
-          done.set(ch.id, { ts: prevTs, recent: prevRecent, checked: lastRead });
+          done.set(ch.id, { ts: prevTs, recent: prevRecent, checked: lastRead, ...(prevUpdated !== undefined ? { updated: prevUpdated } : {}) });
           unchanged += 1;
           continue;
         }
@@ -188,8 +202,12 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
         const finish = () => {
           finished = true;
           const ts = st.newest !== null ? laterTs(prevTs ?? null, st.newest) : (prevTs ?? null);
-          done.set(ch.id, { ts, recent: st.recent.length > 0 ? st.recent : prevRecent, checked: now });
+          // `updated` as listed before this read: anything later moves it past that. Not for a read
+          // resumed mid-channel: what arrived above its position since the first attempt is unread.
+          const updated = ch.updated !== undefined && !resume ? { updated: ch.updated } : {};
+          done.set(ch.id, { ts, recent: st.recent.length > 0 ? st.recent : prevRecent, checked: now, ...updated });
         };
+        const idOf = (ts: string) => slackExternalId(ch.id, ts);
 
         while (!finished) {
           signal.throwIfAborted();
@@ -257,15 +275,29 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
           }
 
           if (messages.length === 0) {
+            // Nothing left between the read's lower bound and where it stands: every remembered
+            // message in that range was deleted.
+            const removed = goneFromRange(prevRecent, new Set(), { lower: st.oldest, lowerInclusive: false, upper: st.before }).map(idOf);
+            if (!resume) await topUpWindow(client, signal, ch.id, st, prevRecent.length, recentPerChannel);
             finish();
-            yield { documents: [], failures: [], labels: [], checkpoint: checkpointOf(ci + 1, null, null) };
+            yield { documents: [], failures: [], labels: [], removed, checkpoint: checkpointOf(ci + 1, null, null) };
             break;
           }
 
           for (let k = 0; k < messages.length; k += chunkSize) {
             const chunk = messages.slice(k, k + chunkSize);
+            const upper = st.before; // this chunk continues the read below it (null: from now)
             const out = await handleChunk(chunk);
             const lastOfPage = k + chunkSize >= messages.length;
+            // What this chunk proves deleted: the remembered messages of the range it read fully
+            // (down to the read's lower bound when it ends the channel) that did not come back.
+            const reachedEnd = lastOfPage && !moreAfterPage && !out.stopped;
+            const range: ReadRange | null = reachedEnd
+              ? { lower: st.oldest, lowerInclusive: false, upper }
+              : out.lowest !== undefined
+                ? { lower: out.lowest, lowerInclusive: true, upper }
+                : null;
+            const removed = [...out.removed, ...(range ? goneFromRange(prevRecent, out.returned, range).map(idOf) : [])];
             if (out.stopped) {
               cappedChannels.push(ch.name);
               if (cappedChannels.length <= CAP_NOTES) {
@@ -274,12 +306,16 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
             }
             const channelDone = out.stopped || (lastOfPage && !moreAfterPage);
             st.cursor = lastOfPage && !channelDone ? nextCursor : null;
-            if (channelDone) finish();
+            if (channelDone) {
+              if (reachedEnd && !resume) await topUpWindow(client, signal, ch.id, st, prevRecent.length, recentPerChannel);
+              finish();
+            }
             yielded += out.documents.length + out.failures.length;
             yield {
               documents: out.documents,
               failures: out.failures,
               labels: out.labels,
+              ...(removed.length > 0 ? { removed } : {}),
               checkpoint: channelDone ? checkpointOf(ci + 1, null, null) : checkpointOf(ci, ch.id, st),
             };
             if (channelDone) break;
@@ -287,37 +323,8 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
         }
 
         // ---------------------------------------------------------- one chunk of a history page
-        async function handleChunk(chunk: unknown[]): Promise<{ documents: DocumentInput[]; failures: ItemFailure[]; labels: string[]; stopped: boolean }> {
-          const plan: Array<{ raw: unknown; threadSince?: string | null }> = [];
-          let stopped = false;
-          for (const raw of chunk) {
-            const ts = field(raw, "ts");
-            const valid = isSlackTs(ts);
-            const prevSig = valid ? known.get(ts) : undefined;
-            const sig = messageSignature(raw);
-            if (prevSig === undefined && !isNoiseMessage(raw)) {
-              if (st.count >= limits.maxMessagesPerChannel) {
-                stopped = true;
-                break;
-              }
-            }
-            if (valid) {
-              st.before = st.before === null || compareTs(ts, st.before) < 0 ? ts : st.before;
-              st.newest = laterTs(st.newest, ts);
-              if (st.recent.length < recentPerChannel && !isNoiseMessage(raw)) st.recent.push([ts, sig]);
-            }
-            if (isNoiseMessage(raw)) continue;
-            if (prevSig !== undefined) {
-              if (prevSig === sig) continue; // seen by the last run, unchanged since
-              // Replied to or edited since the last run: write it again, and fetch the new replies.
-              const repliesChanged = threadPart(prevSig) !== threadPart(sig);
-              plan.push({ raw, threadSince: repliesChanged && isThreadParent(raw) ? (latestReplyOf(prevSig) ?? null) : undefined });
-              continue;
-            }
-            st.count += 1;
-            plan.push({ raw, threadSince: isThreadParent(raw) ? null : undefined });
-          }
-
+        async function handleChunk(chunk: unknown[]): Promise<ChunkResult> {
+          const { plan, stopped, returned, lowest, removed } = planChunk(chunk, ch.id, known, st, limits, recentPerChannel);
           const threads = plan.filter((p) => p.threadSince !== undefined);
           const replies = new Map<unknown, { raws: unknown[]; failure?: ItemFailure }>();
           if (threads.length > 0) {
@@ -345,12 +352,12 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
             }
           };
           for (const p of plan) {
-            add(p.raw);
+            if (!p.repliesOnly) add(p.raw);
             const r = replies.get(p.raw);
             if (r?.failure) failures.push(r.failure);
             for (const reply of r?.raws ?? []) if (!isNoiseMessage(reply)) add(reply);
           }
-          return { documents, failures, labels, stopped };
+          return { documents, failures, labels, stopped, returned, lowest, removed };
         }
 
         // ---------------------------------------------------------- the replies of one thread
@@ -365,11 +372,17 @@ export function createSlackConnector(options: SlackConnectorOptions = {}): Conne
       // The total is known now: what this run handled (a resumed run: the engine adds the rest).
       ctx.progress.total(yielded);
 
-      const cursor: SlackCursor = { channels: { ...prev.channels }, recent: { ...(prev.recent ?? {}) }, checked: { ...(prev.checked ?? {}) } };
+      const cursor: SlackCursor = {
+        channels: { ...prev.channels },
+        recent: { ...(prev.recent ?? {}) },
+        checked: { ...(prev.checked ?? {}) },
+        updated: { ...(prev.updated ?? {}) },
+      };
       for (const [id, state] of done) {
         if (state.ts !== null) cursor.channels[id] = state.ts;
         if (state.recent.length > 0) cursor.recent![id] = state.recent;
         if (state.checked !== undefined) cursor.checked![id] = state.checked;
+        if (state.updated !== undefined) cursor.updated![id] = state.updated;
       }
       return { cursor };
     },

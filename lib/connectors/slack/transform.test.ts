@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { channelCount, countBelow, makeMessage, sandboxPeople } from "@/lib/sandbox/slack/data";
 import {
   compareTs,
+  isTombstone,
   permalink,
   rawMessageKey,
   renderSlackText,
@@ -190,5 +191,32 @@ describe("transformMessage", () => {
       }
     }
     expect(checked).toBeGreaterThan(900);
+  });
+});
+
+describe("messages with nothing to keep (what Slack really serves; item_errors)", () => {
+  const base = { type: "message", ts: "1767225600.000100", user: "U111", text: "" };
+  it.each([
+    ["a file share whose file was deleted", { ...base, files: [{ id: "F1", mode: "tombstone" }] }, /was deleted in Slack/, /F1 mode tombstone/],
+    ["a file hidden by the plan's limit", { ...base, files: [{ id: "F2", mode: "hidden_by_limit" }] }, /Slack hides the file/, /F2 mode hidden_by_limit/],
+    ["a huddle record", { ...base, subtype: "huddle_thread" }, /record of a Slack huddle/, /subtype huddle_thread/],
+  ])("%s is a failure in plain words, with the technical part as detail", (_name, raw, reason, detail) => {
+    const r = transformMessage(raw, CH, lookups);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.failure).toMatchObject({ externalId: `${CH.id}:${base.ts}`, title: "#general — message of 2026-01-01 00:00 UTC" });
+    expect(r.failure.reason).toMatch(reason);
+    expect(r.failure.reason).not.toMatch(/tombstone|hidden_by_limit|huddle_thread/);
+    expect(r.failure.detail).toMatch(detail);
+  });
+
+  it("a message with text keeps it, whatever became of its file", () => {
+    const r = transformMessage({ ...base, text: "the deck", files: [{ id: "F1", mode: "tombstone" }] }, CH, lookups);
+    expect(r.ok && r.document.text).toBe("the deck");
+  });
+
+  it("a tombstone is recognised (the connector removes it, never stores it)", () => {
+    expect(isTombstone({ ...base, subtype: "tombstone", text: "This message was deleted.", hidden: true })).toBe(true);
+    expect(isTombstone(base)).toBe(false);
   });
 });

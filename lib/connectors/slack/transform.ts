@@ -37,12 +37,31 @@ const messageSchema = z.looseObject({
   attachments: z
     .array(z.looseObject({ fallback: optionalText, text: optionalText, title: optionalText, pretext: optionalText }))
     .optional(),
-  files: z.array(z.looseObject({ name: optionalText, title: optionalText })).optional(),
+  files: z.array(z.looseObject({ id: z.string().optional(), name: optionalText, title: optionalText, mode: z.string().optional() })).optional(),
   blocks: z.array(z.unknown()).optional(),
 });
 
 /** System messages that are not conversation (joins, leaves): skipped, neither synced nor failed. */
 const NOISE_SUBTYPES = new Set(["channel_join", "channel_leave", "group_join", "group_leave"]);
+
+/**
+ * Subtypes that carry no words of their own (Slack's message subtypes list: a huddle's record,
+ * a legacy call): without text, attachments or files they are a failure with plain words.
+ */
+const TEXTLESS_SUBTYPES: Record<string, string> = {
+  huddle_thread: "This is the record of a Slack huddle, which holds no text to keep, so it was skipped.",
+  sh_room_created: "This is the record of a Slack call, which holds no text to keep, so it was skipped.",
+};
+
+/**
+ * File objects Slack sends without the file (the file object's `mode`): "tombstone" for a file
+ * deleted since it was shared, "hidden_by_limit" for one the workspace's plan hides ("File
+ * hidden by Slack limit").
+ */
+const FILE_GONE: Record<string, string> = {
+  tombstone: "The file shared in this message was deleted in Slack, so there was nothing to keep.",
+  hidden_by_limit: "Slack hides the file shared in this message (the workspace's plan only shows recent history), so 2nd Brain could not keep it.",
+};
 
 const TITLE_MAX = 80;
 
@@ -95,6 +114,14 @@ export function rawMessageKey(raw: unknown, channelId: string): string {
 export function permalink(channelId: string, ts: string, threadTs?: string): string {
   const base = `https://slack.com/archives/${channelId}/p${ts.replace(".", "")}`;
   return threadTs && threadTs !== ts ? `${base}?thread_ts=${threadTs}&cid=${channelId}` : base;
+}
+
+/**
+ * A deleted thread parent that Slack keeps in history because its replies are still there
+ * (subtype "tombstone", "This message was deleted."): the message itself is gone.
+ */
+export function isTombstone(raw: unknown): boolean {
+  return field(raw, "subtype") === "tombstone";
 }
 
 export function isNoiseMessage(raw: unknown): boolean {
@@ -158,6 +185,18 @@ function reasonFrom(error: z.ZodError, raw: unknown): string {
   return malformedReason(error, raw, "Slack sent a malformed message", "message");
 }
 
+/** Why a well-formed message holds nothing to keep (plain words, and the technical part), or null. */
+function unkeepableReason(m: z.infer<typeof messageSchema>): { reason: string; detail: string } | null {
+  if (m.text?.trim() || (m.attachments?.length ?? 0) > 0) return null;
+  if (m.subtype && TEXTLESS_SUBTYPES[m.subtype] && !m.files?.length) return { reason: TEXTLESS_SUBTYPES[m.subtype]!, detail: `Slack message subtype ${m.subtype}, no text` };
+  const files = m.files ?? [];
+  if (files.length > 0 && files.every((f) => !f.name && !f.title && f.mode !== undefined && FILE_GONE[f.mode])) {
+    const mode = files[0]!.mode!;
+    return { reason: FILE_GONE[mode]!, detail: `Slack file ${files.map((f) => `${f.id ?? "?"} mode ${f.mode}`).join(", ")}; the message has no text` };
+  }
+  return null;
+}
+
 export function transformMessage(raw: unknown, channel: ChannelRef, lookups: Lookups): TransformResult {
   const parsed = messageSchema.safeParse(raw);
   if (!parsed.success) {
@@ -172,6 +211,14 @@ export function transformMessage(raw: unknown, channel: ChannelRef, lookups: Loo
     };
   }
   const m = parsed.data;
+  const unkeepable = unkeepableReason(m);
+  if (unkeepable) {
+    const date = tsToDate(m.ts)!.toISOString().slice(0, 16).replace("T", " ");
+    return {
+      ok: false,
+      failure: { externalId: slackExternalId(channel.id, m.ts), title: `#${channel.name} — message of ${date} UTC`, ...unkeepable },
+    };
+  }
   const parts: string[] = [];
   if (m.text) parts.push(renderSlackText(m.text, lookups));
   for (const a of m.attachments ?? []) {

@@ -2,6 +2,12 @@
 import { z } from "zod";
 import type { ChannelRef } from "./transform";
 
+/**
+ * How many of a channel's newest top-level messages the next run re-reads and compares (edits,
+ * deletions, new replies). One history request (limit 200) covers them.
+ */
+export const SLACK_RECENT_WINDOW = 100;
+
 /** One recently seen top-level message: its ts and its signature (reply count, latest reply, edit). */
 export type RecentEntry = [ts: string, signature: string];
 
@@ -10,21 +16,28 @@ export type RecentEntry = [ts: string, signature: string];
  *
  * `channels`: the newest message ts seen per channel. The next run asks conversations.history
  * for messages after it.
- * `recent`: per channel, the newest few top-level messages with their signature. Slack's
- * history does not return an old message again when someone replies to it or edits it, so the
- * next run starts its history read just below the oldest of these (one request either way) and
- * compares signatures: a changed one is written again and its new replies are fetched. Replies
- * to (or edits of) older messages are picked up by a full resync only (a documented limit).
+ * `recent`: per channel, the newest SLACK_RECENT_WINDOW top-level messages with their signature
+ * (reply count, latest reply, `edited.ts`). Slack's Web API has no pull feed of edits and
+ * deletions (message_changed / message_deleted are Events API pushes), and history does not
+ * return an old message again when someone replies to it or edits it; so the next run that
+ * reads the channel starts its history read just below the oldest of these (one request for a
+ * window of 100 plus up to 100 new messages) and compares: a changed signature is written
+ * again (and its new replies fetched), a tombstone is a deleted thread parent, and a remembered
+ * message missing from the re-read range was deleted (`SyncPage.removed`). Edits and deletions
+ * of older messages, and of thread replies (which history never shows), are not seen by an
+ * incremental run (a documented limit).
  */
 export interface SlackCursor {
   channels: Record<string, string>;
   recent?: Record<string, RecentEntry[]>;
   /**
    * When each channel's history was last read (ms). A channel whose conversations.list `updated`
-   * is not after its newest seen message is skipped without a request, for up to a day after
-   * that read (see SLACK_RECHECK_MS).
+   * is not after its newest seen message (nor after the `updated` of that read) is skipped
+   * without a request, for up to a day after that read (see SLACK_RECHECK_MS).
    */
   checked?: Record<string, number>;
+  /** conversations.list's `updated` (ms) of each channel when its history was last read. */
+  updated?: Record<string, number>;
 }
 
 /** Where a run stopped, saved with every page. */
@@ -46,7 +59,14 @@ export interface SlackCheckpoint {
   count: number;
   recent: RecentEntry[];
   /** Channels finished in this run: newest ts (null: none) and recent messages, for the cursor. */
-  done: Record<string, { ts: string | null; recent: RecentEntry[]; checked?: number }>;
+  done: Record<string, DoneChannel>;
+}
+
+export interface DoneChannel {
+  ts: string | null;
+  recent: RecentEntry[];
+  checked?: number;
+  updated?: number;
 }
 
 export interface SlackConnectorOptions {
@@ -62,7 +82,7 @@ export interface SlackConnectorOptions {
   chunkSize?: number;
   /** Thread reply fetches in flight at once. */
   replyConcurrency?: number;
-  /** Newest top-level messages per channel re-checked by the next run (see SlackCursor.recent). */
+  /** Newest top-level messages per channel re-checked by the next run (see SlackCursor.recent; default SLACK_RECENT_WINDOW). */
   recentPerChannel?: number;
 }
 
@@ -73,6 +93,7 @@ export const cursorSchema = z.object({
   channels: z.record(z.string(), tsSchema),
   recent: z.record(z.string(), recentSchema).optional(),
   checked: z.record(z.string(), z.number().int().min(0)).optional(),
+  updated: z.record(z.string(), z.number().min(0)).optional(),
 });
 
 export const checkpointSchema = z.object({
@@ -85,7 +106,10 @@ export const checkpointSchema = z.object({
   newest: tsSchema.nullable(),
   count: z.number().int().min(0),
   recent: recentSchema,
-  done: z.record(z.string(), z.object({ ts: tsSchema.nullable(), recent: recentSchema, checked: z.number().int().min(0).optional() })),
+  done: z.record(
+    z.string(),
+    z.object({ ts: tsSchema.nullable(), recent: recentSchema, checked: z.number().int().min(0).optional(), updated: z.number().min(0).optional() }),
+  ),
 });
 
 export function parseCursor(raw: unknown): SlackCursor {

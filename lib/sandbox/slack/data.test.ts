@@ -129,7 +129,7 @@ describe("slack sandbox data: messages and threads", () => {
         seen.add(m.ts!);
         expect(m.thread_ts === undefined || m.thread_ts === m.ts).toBe(true); // no replies in history
         if (m.reply_count) {
-          const r = repliesPage(items, j, rankOfTs(items, j, parseTs(m.ts!)!), { limit: 1000 });
+          const r = repliesPage(items, j, rankOfTs(items, j, parseTs(m.ts!)!), { limit: 1000 })!;
           expect(r.messages[0]!.ts).toBe(m.ts);
           expect(r.messages).toHaveLength(1 + m.reply_count);
           expect(m.latest_reply).toBe(r.messages.at(-1)!.ts);
@@ -185,18 +185,26 @@ describe("slack sandbox data: messages and threads", () => {
     expect(members.some((m) => m.profile?.real_name === "田中 由紀")).toBe(true);
   });
 
-  it("breaks every message with i % 10 === 3 under item_errors (replies too)", () => {
+  it("under item_errors, every message with i % 10 === 3 (replies too) is one Slack serves with nothing to keep", () => {
     const items = 400;
     const all = brute(items, 0);
+    const kinds = new Set<string>();
     for (let r = 0; r < all.length; r++) {
-      const m = makeMessage(items, 0, r, true) as { text: unknown; blocks: unknown };
+      const m = makeMessage(items, 0, r, true)!;
+      const plain = makeMessage(items, 0, r)!;
+      expect(typeof m.text).toBe("string"); // a shape Slack's types allow, never text: null
+      expect(m.thread_ts).toBe(plain.thread_ts); // threads stay threads
       if (isBrokenItemIndex(all[r]!)) {
-        expect(m.text).toBeNull();
-        expect(typeof m.blocks).toBe("string");
+        expect(m.text).toBe("");
+        const mode = m.files?.[0]?.mode;
+        kinds.add(m.subtype === "huddle_thread" ? "huddle" : String(mode));
+        expect(m.subtype === "huddle_thread" || mode === "tombstone" || mode === "hidden_by_limit").toBe(true);
+        if (roleOfRank(0, r).kind === "reply") expect(m.subtype).not.toBe("huddle_thread");
       } else {
-        expect(typeof m.text).toBe("string");
+        expect(m).toEqual(plain);
       }
     }
+    expect([...kinds].sort()).toEqual(["hidden_by_limit", "huddle", "tombstone"]);
   });
 
   it("computes a deep page of 100,000 items quickly", () => {

@@ -17,20 +17,28 @@
 //   are its replies (thread_ts = the parent's ts). Replies are not in conversations.history,
 //   only in conversations.replies, like Slack. A parent whose replies are not posted yet (the
 //   scenario stops between them) has fewer replies, or none, until `items` grows.
+// - Changes (POST .../sandbox/changes, issue 18; `SandboxChangeView` from lib/contract): the
+//   k-th add is item `scenario.items + k`, a new top-level message at the end of its channel
+//   (never a reply: the seeded threads keep the replies the scenario gave them). An edit gives
+//   the message the word "edited" and `edited: { user, ts }` (ts = when it happened), as
+//   conversations.history shows an edited message. A deleted message is gone from history and
+//   replies ("The original message will no longer return in history calls", Slack's
+//   message_deleted event doc); a deleted thread parent whose replies are still there stays as
+//   Slack's tombstone (subtype "tombstone", "This message was deleted.", hidden, its thread
+//   fields kept).
 import type {
   AuthTestResponse,
   ConversationsHistoryResponse,
   ConversationsListResponse,
   UsersListResponse,
 } from "@slack/web-api";
+import type { SandboxChangeView } from "@/lib/contract";
+import { botProfile, editTs, editedText, tombstone, unkeepableMessage } from "./shapes";
 
 export type SlackMessage = NonNullable<ConversationsHistoryResponse["messages"]>[number];
 export type SlackChannel = NonNullable<ConversationsListResponse["channels"]>[number];
 export type SlackMember = NonNullable<UsersListResponse["members"]>[number];
 type SlackBlocks = NonNullable<SlackMessage["blocks"]>;
-
-/** What the `item_errors` fault serves instead of a well-formed message (text and blocks broken). */
-export type BrokenSlackMessage = Omit<SlackMessage, "text" | "blocks"> & { text: null; blocks: string };
 
 export const TEAM_ID = "T05SBX2ND";
 export const TEAM_NAME = "2nd Brain Sandbox";
@@ -342,7 +350,11 @@ const PURPOSES = [
   "",
 ] as const;
 
-export function makeChannel(j: number, items: number): SlackChannel {
+/**
+ * A channel as conversations.list shows it. `updated` (ms) moves with its newest message and,
+ * with changes, with the latest edit or deletion of one of its messages.
+ */
+export function makeChannel(j: number, items: number, changes?: SandboxChangeView): SlackChannel {
   const isPrivate = j !== GHOST_CHANNEL && isPrivateChannel(j);
   const name = j === GHOST_CHANNEL ? GHOST_CHANNEL_NAME : channelName(j);
   const creator = PEOPLE[j % PEOPLE.length]!.id;
@@ -369,7 +381,7 @@ export function makeChannel(j: number, items: number): SlackChannel {
     is_pending_ext_shared: false,
     pending_shared: [],
     context_team_id: TEAM_ID,
-    updated: (lastIndex >= 0 ? Math.floor(tsMicros(lastIndex) / 1_000_000) : created) * 1000,
+    updated: Math.max((lastIndex >= 0 ? Math.floor(tsMicros(lastIndex) / 1_000_000) : created) * 1000, lastChangeAt(j, changes)),
     creator,
     is_member: j === GHOST_CHANNEL || !isNonMemberChannel(j),
     topic: { value: j % 3 === 0 ? `Sprint ${(j % 9) + 1}: ship it 🚢` : "", creator: j % 3 === 0 ? creator : "", last_set: j % 3 === 0 ? created + 3600 : 0 },
@@ -377,6 +389,13 @@ export function makeChannel(j: number, items: number): SlackChannel {
     previous_names: j === 1 ? ["off-topic"] : [],
     num_members: members,
   };
+}
+
+/** When a message of channel j last changed (ms; 0: never). */
+function lastChangeAt(j: number, changes?: SandboxChangeView): number {
+  let at = 0;
+  for (const c of changes?.log ?? []) if (c.at > at && channelOfItem(c.index) === j) at = c.at;
+  return at;
 }
 
 // ---------------------------------------------------------------- threads
@@ -402,9 +421,57 @@ export function roleOfRank(j: number, r: number): Role {
   return { kind: "top" };
 }
 
-/** The `item_errors` fault breaks these messages (replies included). */
+/**
+ * The `item_errors` fault turns these messages (replies included) into ones Slack really serves
+ * and 2nd Brain cannot keep (./shapes.ts: a file share whose file was deleted or is hidden by
+ * the free plan's limit, a huddle record): each is one failure with plain words.
+ */
 export function isBrokenItemIndex(i: number): boolean {
   return i % 10 === 3;
+}
+
+/**
+ * The dataset a request sees: `items` messages in all (seeded + added) and, when the account has
+ * changes, their view. Items at or above `seeded` came from "add" changes: always top-level.
+ */
+export interface Dataset {
+  items: number;
+  seeded: number;
+  view?: SandboxChangeView;
+  breakItems?: boolean;
+}
+
+export function dataset(items: number, view?: SandboxChangeView, breakItems = false): Dataset {
+  if (!view || view.log.length === 0) return { items, seeded: items, breakItems };
+  return { items: view.count, seeded: view.count - view.adds.size, view, breakItems };
+}
+
+/** The role of rank r of channel j in a dataset: an added message (index >= seeded) is top-level. */
+export function roleIn(ds: Dataset, j: number, r: number): Role {
+  if (itemIndex(j, r) >= ds.seeded) return { kind: "top" };
+  return roleOfRank(j, r);
+}
+
+export function isDeleted(ds: Dataset, i: number): boolean {
+  return ds.view?.deletes.has(i) ?? false;
+}
+
+/** The replies of the thread started at rank r that exist now (posted, not deleted), as ranks. */
+export function liveReplyRanks(ds: Dataset, j: number, r: number): number[] {
+  const role = roleIn(ds, j, r);
+  if (role.kind !== "parent") return [];
+  const presentSeeded = countBelow(j, ds.seeded);
+  const last = Math.min(r + role.replies, presentSeeded - 1);
+  const out: number[] = [];
+  for (let rr = r + 1; rr <= last; rr++) if (!isDeleted(ds, itemIndex(j, rr))) out.push(rr);
+  return out;
+}
+
+/** Whether conversations.history lists rank r: a live top-level message, or a deleted parent with live replies (tombstone). */
+export function inHistory(ds: Dataset, j: number, r: number): boolean {
+  if (roleIn(ds, j, r).kind === "reply") return false;
+  if (!isDeleted(ds, itemIndex(j, r))) return true;
+  return liveReplyRanks(ds, j, r).length > 0;
 }
 
 // ---------------------------------------------------------------- messages
@@ -476,19 +543,25 @@ function clientMsgId(i: number): string {
 }
 
 /**
- * The message of rank r in channel j, as Slack serves it when the scenario holds `items`
- * messages (a thread parent's reply_count counts only the replies already posted).
+ * The message of rank r in channel j, as Slack serves it in dataset `ds` (a thread parent's
+ * reply_count counts only the replies that exist now); null when it was deleted (and is not a
+ * thread parent that stays as a tombstone). `items` alone: the seeded dataset.
  */
-export function makeMessage(items: number, j: number, r: number, breakItems = false): SlackMessage | BrokenSlackMessage {
+export function makeMessage(items: number | Dataset, j: number, r: number, breakItems = false): SlackMessage | null {
+  const ds: Dataset = typeof items === "number" ? dataset(items, undefined, breakItems) : items;
   const i = itemIndex(j, r);
   const h = mix(i + 7);
   const ts = tsOf(i);
-  const role = roleOfRank(j, r);
-  const present = countBelow(j, items);
+  const role = roleIn(ds, j, r);
+  const deleted = isDeleted(ds, i);
+  const replyRanks = role.kind === "parent" ? liveReplyRanks(ds, j, r) : [];
+  if (deleted && replyRanks.length === 0) return null;
   let msg: SlackMessage;
 
   const isBot = role.kind === "top" && h % 11 === 0;
-  if (isBot) {
+  if (deleted) {
+    msg = tombstone(ts);
+  } else if (isBot) {
     const attachmentsOnly = (h >>> 5) % 2 === 0;
     const status = (h >>> 7) % 3 === 0 ? "failed" : "passed";
     msg = {
@@ -499,7 +572,7 @@ export function makeMessage(items: number, j: number, r: number, breakItems = fa
       username: DEPLOY_BOT.real,
       bot_id: DEPLOY_BOT.botId,
       app_id: DEPLOY_BOT.appId,
-      bot_profile: { id: DEPLOY_BOT.botId, app_id: DEPLOY_BOT.appId, name: DEPLOY_BOT.name, deleted: false, team_id: TEAM_ID, updated: 1_735_689_600 },
+      bot_profile: botProfile(DEPLOY_BOT.botId, DEPLOY_BOT.appId, DEPLOY_BOT.name, DEPLOY_BOT.id),
       ...(attachmentsOnly
         ? {
             attachments: [
@@ -531,29 +604,30 @@ export function makeMessage(items: number, j: number, r: number, breakItems = fa
     if ((h >>> 20) % 7 === 0) msg.reactions = [{ name: EMOJI[(h >>> 9) % EMOJI.length]!.slice(1, -1), users: [PEOPLE[0]!.id], count: 1 }];
   }
 
+  const edit = deleted ? undefined : ds.view?.edits.get(i);
+  if (edit) {
+    const text = editedText(msg.text ?? "", edit.times);
+    msg.text = text;
+    if (msg.blocks) msg.blocks = richText(text);
+    msg.edited = { user: msg.user ?? DEPLOY_BOT.id, ts: editTs(edit.at, edit.seq) };
+  }
+
   if (role.kind === "reply") {
     const parentIndex = itemIndex(j, role.parentRank);
     msg.thread_ts = tsOf(parentIndex);
     msg.parent_user_id = personFor(mix(parentIndex + 7), parentIndex < 2_000).id;
-  } else if (role.kind === "parent") {
-    const posted = Math.max(0, Math.min(role.replies, present - r - 1));
-    if (posted > 0) {
-      const replyRanks = Array.from({ length: posted }, (_, k) => r + 1 + k);
-      const users = [...new Set(replyRanks.map((rr) => personFor(mix(itemIndex(j, rr) + 7), itemIndex(j, rr) < 2_000).id))];
-      msg.thread_ts = ts;
-      msg.reply_count = posted;
-      msg.reply_users_count = users.length;
-      msg.latest_reply = tsOf(itemIndex(j, r + posted));
-      msg.reply_users = users;
-      msg.is_locked = false;
-      msg.subscribed = false;
-    }
+  } else if (role.kind === "parent" && replyRanks.length > 0) {
+    const users = [...new Set(replyRanks.map((rr) => personFor(mix(itemIndex(j, rr) + 7), itemIndex(j, rr) < 2_000).id))];
+    msg.thread_ts = ts;
+    msg.reply_count = replyRanks.length;
+    msg.reply_users_count = users.length;
+    msg.latest_reply = tsOf(itemIndex(j, replyRanks.at(-1)!));
+    msg.reply_users = users;
+    msg.is_locked = false;
+    msg.subscribed = false;
   }
 
-  if (breakItems && isBrokenItemIndex(i)) {
-    const { text: _text, blocks: _blocks, ...rest } = msg;
-    return { ...rest, text: null, blocks: "<rich_text could not be rendered>" };
-  }
+  if (ds.breakItems && !deleted && isBrokenItemIndex(i)) return unkeepableMessage(msg, i, role.kind === "reply");
   return msg;
 }
 
@@ -583,25 +657,29 @@ export function rankRange(items: number, j: number, range: TsRange): { lo: numbe
 export interface HistoryQuery extends TsRange {
   limit: number;
   breakItems?: boolean;
+  /** The account's changes (absent: the seeded dataset). */
+  changes?: SandboxChangeView;
 }
 
 export interface HistoryPage {
-  messages: Array<SlackMessage | BrokenSlackMessage>;
+  messages: SlackMessage[];
   hasMore: boolean;
 }
 
-/** conversations.history: top-level messages (and thread parents), newest first. O(limit). */
+/** conversations.history: top-level messages (and thread parents, tombstones), newest first. O(limit + deleted). */
 export function historyPage(items: number, j: number, q: HistoryQuery): HistoryPage {
-  const { lo, hi } = rankRange(items, j, q);
-  const messages: Array<SlackMessage | BrokenSlackMessage> = [];
+  const ds = dataset(items, q.changes, q.breakItems);
+  const { lo, hi } = rankRange(ds.items, j, q);
+  const messages: SlackMessage[] = [];
   let r = hi - 1;
   for (; r >= lo && messages.length < q.limit; r--) {
-    if (roleOfRank(j, r).kind === "reply") continue;
-    messages.push(makeMessage(items, j, r, q.breakItems));
+    if (!inHistory(ds, j, r)) continue;
+    const m = makeMessage(ds, j, r);
+    if (m) messages.push(m);
   }
   let hasMore = false;
   for (; r >= lo; r--) {
-    if (roleOfRank(j, r).kind !== "reply") {
+    if (inHistory(ds, j, r)) {
       hasMore = true;
       break;
     }
@@ -609,7 +687,7 @@ export function historyPage(items: number, j: number, q: HistoryQuery): HistoryP
   return { messages, hasMore };
 }
 
-/** The rank of the message with this ts in channel j, or -1. */
+/** The rank of the message with this ts in channel j (deleted ones included), or -1. */
 export function rankOfTs(items: number, j: number, micros: number): number {
   const i = firstIndexAtOrAfter(micros);
   if (i >= items || tsMicros(i) !== micros || channelOfItem(i) !== j) return -1;
@@ -621,23 +699,25 @@ export interface RepliesQuery extends TsRange {
   after?: number;
   limit: number;
   breakItems?: boolean;
+  changes?: SandboxChangeView;
 }
 
 /**
  * conversations.replies for the message of rank r: the parent first (whatever the range, on
- * every page), then its posted replies oldest first. A message that is not part of a thread comes back alone, like at Slack.
+ * every page; a tombstone when it was deleted), then its replies oldest first. A message that is
+ * not part of a thread comes back alone, like at Slack. null: the thread is gone (thread_not_found).
  */
-export function repliesPage(items: number, j: number, r: number, q: RepliesQuery): HistoryPage {
-  const role = roleOfRank(j, r);
+export function repliesPage(items: number, j: number, r: number, q: RepliesQuery): HistoryPage | null {
+  const ds = dataset(items, q.changes, q.breakItems);
+  const role = roleIn(ds, j, r);
+  if (role.kind === "reply" && isDeleted(ds, itemIndex(j, r))) return null;
   const parentRank = role.kind === "reply" ? role.parentRank : r;
-  const parentRole = roleOfRank(j, parentRank);
-  const present = countBelow(j, items);
-  const messages: Array<SlackMessage | BrokenSlackMessage> = [makeMessage(items, j, parentRank, q.breakItems)];
-  if (parentRole.kind !== "parent") return { messages, hasMore: false };
-  const last = Math.min(parentRank + parentRole.replies, present - 1);
+  const parent = makeMessage(ds, j, parentRank);
+  if (!parent) return null;
+  const messages: SlackMessage[] = [parent];
   let hasMore = false;
   let taken = 0;
-  for (let rr = parentRank + 1; rr <= last; rr++) {
+  for (const rr of liveReplyRanks(ds, j, parentRank)) {
     const t = tsMicros(itemIndex(j, rr));
     if (q.oldest !== undefined && (q.oldestInclusive ? t < q.oldest : t <= q.oldest)) continue;
     if (q.latest !== undefined && (q.latestInclusive ? t > q.latest : t >= q.latest)) continue;
@@ -646,7 +726,7 @@ export function repliesPage(items: number, j: number, r: number, q: RepliesQuery
       hasMore = true;
       break;
     }
-    messages.push(makeMessage(items, j, rr, q.breakItems));
+    messages.push(makeMessage(ds, j, rr)!);
     taken++;
   }
   return { messages, hasMore };

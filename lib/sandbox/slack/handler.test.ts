@@ -3,7 +3,8 @@ import { WebClient, type ConversationsHistoryResponse, type ConversationsListRes
 import { MemorySandboxAuth } from "@/lib/sandbox/memory-auth";
 import type { SandboxScenario } from "@/lib/contract";
 import { FAULT_CURSOR_TTL_MS, createSlackSandbox } from "./handler";
-import { GHOST_CHANNEL, channelId, countBelow, parseTs, tsOf, itemIndex } from "./data";
+import { CURSOR_MAX_AGE_MS } from "./methods";
+import { GHOST_CHANNEL, channelId, countBelow, firstIndexAtOrAfter, isBrokenItemIndex, parseTs, tsOf, itemIndex, type SlackMessage } from "./data";
 import { startSlackSandbox, type SlackSandboxFixture } from "./test-helpers";
 
 let fx: SlackSandboxFixture;
@@ -123,7 +124,7 @@ describe("slack sandbox: methods", () => {
 
     const first = await body(await call("conversations.list", a.token, { limit: "45", types: "public_channel,private_channel" }));
     const next = (first.response_metadata as { next_cursor: string }).next_cursor;
-    expect(atob(next)).toMatch(new RegExp(`^team:${channelId(44)}:\\d+$`));
+    expect(atob(next)).toMatch(new RegExp(`^team:${channelId(44)}:\\d+:0$`));
     const last = await body(await call("conversations.list", a.token, { limit: "45", types: "public_channel,private_channel", cursor: next }));
     expect((last.channels as unknown[]).length).toBe(5);
     expect(last.response_metadata).toEqual({ next_cursor: "" });
@@ -156,7 +157,9 @@ describe("slack sandbox: methods", () => {
     const rest = await web.conversations.history({ channel: ch, oldest, limit: 100, cursor: limited.response_metadata!.next_cursor! });
     expect(rest.messages!.map((m) => m.ts)).toEqual(ts.slice(4, 10));
     expect(rest.has_more).toBe(false);
-    expect(rest.response_metadata?.next_cursor).toBeUndefined();
+    expect(rest.response_metadata?.next_cursor).toBe(""); // the last page: an empty cursor, as Slack sends
+    // The answer's documented fields (ConversationsHistoryResponse): pin_count, channel_actions_*.
+    expect(rest).toMatchObject({ ok: true, pin_count: expect.any(Number), channel_actions_count: 0, channel_actions_ts: expect.any(Number) });
   });
 
   it("conversations.replies: the parent first, then replies; oldest filters replies only; non-members refused", async () => {
@@ -264,8 +267,10 @@ describe("slack sandbox: faults", () => {
 
     const normal = direct({});
     const c = ((await (await normal.send("conversations.list", { limit: "1" })).json()) as { response_metadata: { next_cursor: string } }).response_metadata.next_cursor;
-    normal.clock.t += 24 * 3_600_000; // without the fault cursors keep working
+    normal.clock.t += CURSOR_MAX_AGE_MS - 1_000; // without the fault cursors keep working for half an hour
     expect(((await (await normal.send("conversations.list", { limit: "1", cursor: c })).json()) as { ok: boolean }).ok).toBe(true);
+    normal.clock.t += 2_000; // then they are too old, fault or not
+    expect(await (await normal.send("conversations.list", { limit: "1", cursor: c })).json()).toEqual({ ok: false, error: "invalid_cursor" });
   });
 
   it("item_errors: broken messages, and a listed channel that is gone by the time it is read", async () => {
@@ -275,9 +280,17 @@ describe("slack sandbox: faults", () => {
     expect(ids).toEqual([channelId(0), channelId(GHOST_CHANNEL)]);
     expect(await body(await call("conversations.history", a.token, { channel: channelId(GHOST_CHANNEL) }))).toEqual({ ok: false, error: "channel_not_found" });
     const history = await body(await call("conversations.history", a.token, { channel: channelId(0), limit: "999" }));
-    const broken = (history.messages as Array<{ text: unknown; blocks: unknown }>).filter((m) => m.text === null);
-    expect(broken.length).toBeGreaterThan(20);
-    expect(broken.every((m) => typeof m.blocks === "string")).toBe(true);
+    // Messages Slack really serves that hold nothing to keep: a deleted or limit-hidden file, a huddle record.
+    const messages = history.messages as SlackMessage[];
+    const files = messages.filter((m) => m.files?.some((f) => f.mode === "tombstone" || f.mode === "hidden_by_limit"));
+    const huddles = messages.filter((m) => m.subtype === "huddle_thread");
+    expect(files.length).toBeGreaterThan(10);
+    expect(huddles.length).toBeGreaterThan(5);
+    for (const m of [...files, ...huddles]) {
+      expect(m.text).toBe("");
+      expect(isBrokenItemIndex(firstIndexAtOrAfter(parseTs(m.ts!)!))).toBe(true);
+    }
+    expect(messages.every((m) => typeof m.text === "string" && (m.blocks === undefined || Array.isArray(m.blocks)))).toBe(true);
   });
 
   it("latency_ms delays, slow is at least 1.5 s, hang only ends when the caller aborts", async () => {

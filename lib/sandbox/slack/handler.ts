@@ -13,6 +13,7 @@
 //   Tier 3 (50/min): conversations.history, conversations.replies
 //   Tier 4 (100/min): auth.test
 // A small sync fits well inside them; a big one is paced by them (state per process, bounded).
+import { sandboxChangeView } from "@/lib/contract";
 import type { SandboxAuth } from "@/lib/sandbox/accounts";
 import { malformedBody, passFaults, providerState, retryAfterSeconds, type SandboxHandler } from "@/lib/sandbox/fault-layer";
 import { takeSlidingLog } from "@/lib/sandbox/quota";
@@ -102,7 +103,10 @@ export function createSlackSandbox(opts: SlackSandboxOptions): SandboxHandler {
 
     let result: MethodResult;
     try {
-      result = handler({ args, scenario, now });
+      // The account's changes (POST .../sandbox/changes) apply to every method's answer.
+      const log = account.changes ?? [];
+      const changes = log.length > 0 ? sandboxChangeView(scenario, log) : undefined;
+      result = handler({ args, scenario, now, changes, changeSeq: log.at(-1)?.seq ?? 0 });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       return json(200, { ok: false, error: err.error, ...err.extra }, accepted);
