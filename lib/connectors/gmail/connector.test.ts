@@ -302,7 +302,7 @@ describe("gmail connector: checkpoints", () => {
       expect(count(rec.requests, LIST)).toBe(6 - listPageOfLast);
       expect(count(rec.requests, /profile/)).toBe(0);
     }
-  });
+  }, 20_000); // four syncs of 230 emails (and their attachments) on a shared, loaded machine
 
   it("resumes exactly when mail arrived in between, and the next incremental sync gets that mail", async () => {
     const a = gm.account({ items: 230 });

@@ -1,6 +1,7 @@
 import { attachmentBytes, attachmentSpecOf } from "./attachments";
 import { describe, expect, it } from "vitest";
 import {
+  referenceCodeOf,
   HISTORY_TOKEN_SALT,
   LIST_TOKEN_SALT,
   THREAD_BLOCK,
@@ -365,5 +366,18 @@ describe("gmail sandbox data: lists", () => {
   it("profile: address, totals and the current historyId", () => {
     expect(makeProfile(250)).toEqual({ emailAddress: "sandbox-user@gmail.com", messagesTotal: 250, threadsTotal: threadCount(250), historyId: "1249" });
     expect(makeProfile(0, "ada")).toEqual({ emailAddress: "ada@gmail.com", messagesTotal: 0, threadsTotal: 0, historyId: "999" });
+  });
+});
+
+describe("gmail sandbox data: reference codes", () => {
+  it("every message but the empty ones carries its own reference, found in no other message", () => {
+    const codes = new Set<string>();
+    for (let i = 0; i < 5_000; i++) {
+      const code = referenceCodeOf(i);
+      expect(code).toMatch(/^ref[0-9a-z]{7}$/);
+      codes.add(code);
+      if (i < 300) expect(messageFacts(i).plain.includes(code)).toBe(bodyKindOf(i) !== "empty");
+    }
+    expect(codes.size).toBe(5_000);
   });
 });

@@ -316,11 +316,19 @@ export interface MessageFacts {
   html: string | null;
 }
 
+/**
+ * A reference only message i carries ("ref" + 7 base-36 characters, e.g. "ref0k3x9a2"): the one
+ * word a search finds in this message and no other (how tests show a deleted email left the index).
+ */
+export function referenceCodeOf(i: number): string {
+  return `ref${mix(i * 2_654_435_761 + 17).toString(36).padStart(7, "0")}`;
+}
+
 function paragraphs(i: number, sender: Person, topic: string): string[] {
   const h = mix(i * 17 + 3);
   const lines = [
     `Following up on ${topic}: the numbers look good & the team is on track <for now>.`,
-    `Details are in https://docs.example.com/items/${i} (see section ${1 + (h % 9)}).`,
+    `Details are in https://docs.example.com/items/${i} (see section ${1 + (h % 9)}, reference ${referenceCodeOf(i)}).`,
   ];
   if (h % 3 === 0) lines.push("Could you take a look before Friday? 🙏");
   if (h % 5 === 1) lines.push("Quelques mots en français : déjà vu, naïve façade, cœur.");
@@ -408,7 +416,7 @@ export function messageFacts(i: number, login: string = DEFAULT_LOGIN): MessageF
   } else if (kind === "latin1") {
     // Only ISO-8859-1 characters (a name outside it is replaced by the address's local part).
     const latin1 = (p: Person) => (/^[\u0000-\u00ff]*$/.test(firstName(p)) ? firstName(p) : p.email.split("@")[0]!);
-    plain = `Hello ${latin1(other)},\n\nThe café bill was £${(h % 90) + 10}.50 (½ each); see you at the Müller büro.\n\nRegards,\n${latin1(author)}`;
+    plain = `Hello ${latin1(other)},\n\nThe café bill was £${(h % 90) + 10}.50 (½ each); see you at the Müller büro (reference ${referenceCodeOf(i)}).\n\nRegards,\n${latin1(author)}`;
     html = null;
   } else {
     const body = paragraphs(i, sender, topic);
