@@ -41,6 +41,9 @@ import {
   type Mailbox,
 } from "./mailbox";
 import type { Method } from "./quota";
+// Every answer is typed with the SDK's own Schema$ types (generated from Google's discovery
+// document): a misnamed or mistyped field does not compile.
+import type { gmail_v1 } from "@googleapis/gmail";
 
 function intParam(q: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
   const raw = q.get(name);
@@ -126,7 +129,8 @@ export function matchRoute(httpMethod: string, subpath: string, ctx: RouteCtx): 
       handle: () => {
         checkUser();
         const mb = mailbox();
-        return { body: { emailAddress: mailboxAddress(ctx.login), messagesTotal: messagesTotal(mb), threadsTotal: threadCount(mb.count), historyId: String(currentHistoryId(mb)) } };
+        const body: gmail_v1.Schema$Profile = { emailAddress: mailboxAddress(ctx.login), messagesTotal: messagesTotal(mb), threadsTotal: threadCount(mb.count), historyId: String(currentHistoryId(mb)) };
+        return { body };
       },
     };
   }
@@ -147,7 +151,7 @@ export function matchRoute(httpMethod: string, subpath: string, ctx: RouteCtx): 
         }
         const page = listMailboxPage(mailbox(), { startIndex, maxResults, includeSpamTrash });
         // Gmail leaves `messages` out of an empty answer.
-        const body: Record<string, unknown> = page.ids.length ? { messages: page.ids } : {};
+        const body: gmail_v1.Schema$ListMessagesResponse = page.ids.length ? { messages: page.ids } : {};
         if (page.next !== null) body.nextPageToken = encodePageToken(page.next, LIST_TOKEN_SALT);
         body.resultSizeEstimate = page.ids.length || page.next !== null ? page.estimate : 0;
         return { body, malformable: true };
@@ -168,7 +172,8 @@ export function matchRoute(httpMethod: string, subpath: string, ctx: RouteCtx): 
         const partId = mp?.[1]!.replace(/_/g, ".");
         const spec = partId === undefined ? undefined : attachmentPartsOf(f, broken).get(partId);
         if (!spec || attachmentIdOf(f.id, partId!, i, spec.size) !== attachmentId) throw invalidArgument("Invalid attachment token");
-        return { body: attachmentBody(attachmentId, spec, i) };
+        const body: gmail_v1.Schema$MessagePartBody = attachmentBody(attachmentId, spec, i);
+        return { body };
       },
     };
   }
@@ -229,7 +234,7 @@ export function matchRoute(httpMethod: string, subpath: string, ctx: RouteCtx): 
           const record = historyRecord(mb, p, wanted);
           if (record) history.push(record);
         }
-        const body: Record<string, unknown> = {};
+        const body: gmail_v1.Schema$ListHistoryResponse = {};
         if (history.length) body.history = history;
         if (p < end) body.nextPageToken = encodePageToken(p, HISTORY_TOKEN_SALT);
         body.historyId = String(currentHistoryId(mb));
