@@ -9,8 +9,6 @@ import { attachmentSpecOf } from "@/lib/sandbox/gmail/attachments";
 import { startGmailSandbox, type GmailSandboxFixture, type GmailTestAccount } from "@/lib/sandbox/gmail/test-helpers";
 import { GMAIL_QUOTA, createGmailConnector, gmailConnector, gmailQuotaCost, parseCheckpoint, parseCursor, type GmailCheckpoint, type GmailCursor } from "./connector";
 
-// What a person reads for an item that could not be read; the schema reason is its detail.
-const UNREADABLE = "Gmail sent this email in a form 2nd Brain could not read, so it was skipped; the rest of the sync went on.";
 
 
 let gm: GmailSandboxFixture;

@@ -1,6 +1,5 @@
 // The Gmail listings the connector pages through: messages.list (a full sync) and history.list
 // (an incremental one), with the ids they hand out.
-import type { gmail_v1 } from "@googleapis/gmail";
 import type { SyncContext } from "@/lib/connectors/types";
 import { z } from "zod";
 import { malformedReason } from "@/lib/connectors/kit/malformed-reason";
