@@ -45,7 +45,15 @@ export interface GmailApi {
     params: { startHistoryId: string; pageToken?: string; maxResults: number },
     signal?: AbortSignal,
   ): Promise<gmail_v1.Schema$ListHistoryResponse>;
+  /** users.messages.attachments.get: a MessagePartBody { attachmentId?, size, data (base64url) }. */
+  getAttachment(messageId: string, attachmentId: string, signal?: AbortSignal): Promise<gmail_v1.Schema$MessagePartBody>;
 }
+
+/**
+ * The history the connector reads: new messages, deleted ones, and label changes (a move to Trash
+ * or Spam is a label added: HistoryLabelAdded; out of them again, a label removed).
+ */
+export const GMAIL_HISTORY_TYPES = ["messageAdded", "messageDeleted", "labelAdded", "labelRemoved"];
 
 /** An answer that is not the JSON object it should be (gaxios hands over unparseable text as a string). */
 export function malformedResponse(what: string, data: unknown): SyncError {
@@ -92,13 +100,17 @@ export function makeGmailApi(ctx: GmailClientContext): GmailApi {
         {
           userId: "me",
           startHistoryId: params.startHistoryId,
-          historyTypes: ["messageAdded"],
+          historyTypes: GMAIL_HISTORY_TYPES,
           maxResults: params.maxResults,
           ...(params.pageToken ? { pageToken: params.pageToken } : {}),
         },
         opts(signal),
       );
       return objectOrThrow(res.data, "the mailbox history");
+    },
+    async getAttachment(messageId, attachmentId, signal) {
+      const res = await api.users.messages.attachments.get({ userId: "me", messageId, id: attachmentId }, opts(signal));
+      return objectOrThrow(res.data, `an attachment of email ${messageId}`);
     },
   };
 }

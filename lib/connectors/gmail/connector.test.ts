@@ -4,12 +4,11 @@ import { StaleCheckpointError } from "@/lib/connectors/kit/stale-checkpoint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connector, ConnectorCredentials, SyncContext, SyncLimits, SyncPage } from "@/lib/connectors/types";
 import { SyncError } from "@/lib/contract";
-import { isBrokenMessage, brokenKindOf, messageFacts, messageId } from "@/lib/sandbox/gmail/data";
+import { isBrokenMessage, brokenKindOf, bodyKindOf, messageFacts, messageId } from "@/lib/sandbox/gmail/data";
+import { attachmentSpecOf } from "@/lib/sandbox/gmail/attachments";
 import { startGmailSandbox, type GmailSandboxFixture, type GmailTestAccount } from "@/lib/sandbox/gmail/test-helpers";
 import { GMAIL_QUOTA, createGmailConnector, gmailConnector, gmailQuotaCost, parseCheckpoint, parseCursor, type GmailCheckpoint, type GmailCursor } from "./connector";
 
-// What a person reads for an item that could not be read; the schema reason is its detail.
-const UNREADABLE = "Gmail sent this email in a form 2nd Brain could not read, so it was skipped; the rest of the sync went on.";
 
 
 let gm: GmailSandboxFixture;
@@ -100,6 +99,10 @@ const count = (reqs: string[], re: RegExp) => reqs.filter((r) => re.test(r)).len
 const GET_MESSAGE = /^GET \/gmail\/v1\/users\/me\/messages\/[0-9a-f]{16}\?format=full$/;
 const LIST = /^GET \/gmail\/v1\/users\/me\/messages\?/;
 const HISTORY = /^GET \/gmail\/v1\/users\/me\/history\?/;
+const ATTACHMENT = /^GET \/gmail\/v1\/users\/me\/messages\/[0-9a-f]{16}\/attachments\/ANGjdJ_/;
+/** Messages from..to-1 whose attachment is text-like: one messages.attachments.get each. */
+const textAttachments = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k).filter((i) => bodyKindOf(i) === "mixed" && attachmentSpecOf(i).text !== null).length;
+const ALL_TYPES = "historyTypes=messageAdded&historyTypes=messageDeleted&historyTypes=labelAdded&historyTypes=labelRemoved";
 
 describe("gmail connector: connect and quota", () => {
   it("returns the mailbox address as the account label, with one getProfile", async () => {
@@ -159,7 +162,10 @@ describe("gmail connector: full sync", () => {
     expect(rec.requests.slice(0, lastList).filter((r) => GET_MESSAGE.test(r)).length).toBeGreaterThan(0);
     expect(count(rec.requests, LIST)).toBe(3);
     expect(count(rec.requests, GET_MESSAGE)).toBe(items);
-    expect(rec.requests).toHaveLength(1 + 3 + items);
+    // ...and one messages.attachments.get per text-like attachment (CSV, notes, JSON).
+    expect(count(rec.requests, ATTACHMENT)).toBe(textAttachments(0, items));
+    expect(textAttachments(0, items)).toBeGreaterThan(20);
+    expect(rec.requests).toHaveLength(1 + 3 + items + textAttachments(0, items));
     expect(gm.hits.length - hitsBefore).toBe(rec.requests.length); // the sandbox saw nothing else
     expect(rec.signals).toBe(rec.requests.length); // each carried an AbortSignal
     expect(rec.maxInFlight).toBeGreaterThan(10);
@@ -229,8 +235,8 @@ describe("gmail connector: incremental sync", () => {
     expect(count(rec.requests, GET_MESSAGE)).toBe(45);
     expect(count(rec.requests, LIST)).toBe(0);
     expect(count(rec.requests, HISTORY)).toBe(3); // 45 records, 20 a page
-    expect(rec.requests[0]).toBe("GET /gmail/v1/users/me/history?startHistoryId=1299&historyTypes=messageAdded&maxResults=20");
-    expect(rec.stages).toEqual(["Checking for new emails…", "Fetching emails…"]);
+    expect(rec.requests[0]).toBe(`GET /gmail/v1/users/me/history?startHistoryId=1299&${ALL_TYPES}&maxResults=20`);
+    expect(rec.stages).toEqual(["Checking for changes…", "Fetching emails…"]);
     expect(rec.totals).toEqual([45]);
     expect(second.cursor).toEqual({ historyId: "1344" });
     expect(second.checkpoint).toMatchObject({ phase: "incremental", startHistoryId: "1299", total: 45, done: 45 });
@@ -239,7 +245,7 @@ describe("gmail connector: incremental sync", () => {
     const third = makeCtx(a, { cursor: second.cursor });
     const none = await run(connector, third.ctx);
     expect(none.pages).toEqual([]);
-    expect(third.rec.requests).toEqual(["GET /gmail/v1/users/me/history?startHistoryId=1344&historyTypes=messageAdded&maxResults=20"]);
+    expect(third.rec.requests).toEqual([`GET /gmail/v1/users/me/history?startHistoryId=1344&${ALL_TYPES}&maxResults=20`]);
     expect(third.rec.totals).toEqual([0]);
     expect(none.cursor).toEqual({ historyId: "1344" });
   });
@@ -250,7 +256,7 @@ describe("gmail connector: incremental sync", () => {
     a.update({ items: 130, fault: "expired_cursor" });
     const { ctx, rec } = makeCtx(a, { cursor: first.cursor });
     const { docs, failures, cursor } = await run(gmailConnector, ctx);
-    expect(rec.stages).toEqual(["Checking for new emails…", "History expired — full resync", "Listing emails…", "Fetching emails…"]);
+    expect(rec.stages).toEqual(["Checking for changes…", "History expired — full resync", "Listing emails…", "Fetching emails…"]);
     expect(failures).toEqual([]);
     expect(docs.map((d) => d.externalId)).toEqual(newestFirst(130));
     expect(rec.totals).toEqual([130]);
@@ -294,7 +300,7 @@ describe("gmail connector: checkpoints", () => {
       expect(count(rec.requests, LIST)).toBe(6 - listPageOfLast);
       expect(count(rec.requests, /profile/)).toBe(0);
     }
-  });
+  }, 20_000); // four syncs of 230 emails (and their attachments) on a shared, loaded machine
 
   it("resumes exactly when mail arrived in between, and the next incremental sync gets that mail", async () => {
     const a = gm.account({ items: 230 });
@@ -391,7 +397,11 @@ describe("gmail connector: faults", () => {
           detail: "HTTP 404: Requested entity was not found.",
         });
       } else {
-        expect(f).toEqual({ externalId: messageId(i), title: expect.any(String), reason: UNREADABLE, detail: "Could not decode the email: the body (text/plain): not valid base64url" });
+        expect(f).toEqual({
+          externalId: messageId(i),
+          reason: `This email was deleted in Gmail while 2nd Brain was reading its attachment “figures-${i}.csv”, so it was left out. Nothing to do.`,
+          detail: "messages.attachments.get: HTTP 404: Requested entity was not found.",
+        });
       }
     }
   });
@@ -431,7 +441,7 @@ describe("gmail connector: faults", () => {
     expect(refreshes).toBe(1);
     expect(ctx.credentials.accessToken).not.toBe(a.accessToken);
     expect(ctx.credentials.refreshToken).toBe(a.refreshToken);
-    expect(rec.requests).toHaveLength(1 + 1 + 60); // the retry happened inside the fetch, not as a new SDK request
+    expect(rec.requests).toHaveLength(1 + 1 + 60 + textAttachments(0, 60)); // the retry happened inside the fetch, not as a new SDK request
   });
 
   it("rate_limit: 429 and 403 userRateLimitExceeded arrive with Retry-After; waiting them out completes the sync", async () => {

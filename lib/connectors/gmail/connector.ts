@@ -9,12 +9,17 @@
 //   from the saved page token and holds that rest of the listing.)
 //   Anything that arrives while we list or fetch is after H0, so the next run's history has it.
 // Incremental sync (cursor { historyId }):
-//   history.list(startHistoryId, historyTypes=messageAdded) over every page -> the new message ids
-//   (deduplicated, oldest first) -> the same fetching -> cursor { historyId of the first history
-//   page } (every record up to it is in what we listed; a later one may be fetched twice, never lost).
+//   history.list(startHistoryId, historyTypes = messageAdded, messageDeleted, labelAdded,
+//   labelRemoved) over every page -> one outcome per message (listing.ts foldHistory): read the
+//   added ones (and those back from Trash / Spam), remove the deleted ones (messagesDeleted) and
+//   those moved to Trash or Spam (labelsAdded) -> the removals with the first page, the same
+//   fetching for the rest -> cursor { historyId of the first history page } (every record up to it
+//   is in what we listed; a later one may be read twice, never lost). An edited draft is a new
+//   message replacing the old one (messagesDeleted + messagesAdded): 1 removed + 1 new.
 //   A 404 means the history is too old: "History expired — full resync" and the full path.
-// A message that is gone by the time we fetch it (404) or whose content cannot be decoded is an
-// ItemFailure with a reason; the run goes on. Every other error propagates to the engine.
+// Reading an email (read-email.ts): messages.get, then messages.attachments.get for its text-like
+// attachments. One found in Trash / Spam is removed; one gone by the time we read it (404) is an
+// ItemFailure with plain words (and removed); the run goes on. Other errors go to the engine.
 import { StaleCheckpointError } from "@/lib/connectors/kit/stale-checkpoint";
 import type { Connector, ConnectorCredentials, RefreshContext, SyncContext, SyncPage } from "@/lib/connectors/types";
 import type { gmail_v1 } from "@googleapis/gmail";
@@ -227,7 +232,7 @@ export function createGmailConnector(options: GmailConnectorOptions = {}): Conne
     startHistoryId: string,
     resume?: GmailIncrementalCheckpoint,
   ): AsyncGenerator<SyncPage, { cursor: GmailCursor } | null, void> {
-    ctx.progress.stage("Checking for new emails…");
+    ctx.progress.stage("Checking for changes…");
     let history: Awaited<ReturnType<typeof listHistory>>;
     try {
       history = await listHistory(api, ctx, historyPageSize, startHistoryId);
@@ -252,11 +257,20 @@ export function createGmailConnector(options: GmailConnectorOptions = {}): Conne
     ctx.progress.total(total);
     if (from < ids.length) ctx.progress.stage("Fetching emails…");
     let end = from;
+    // Deleted, trashed and spam messages leave the library with the first page (again on a
+    // resumed run: removing what is already gone changes nothing).
+    let removed = history.removed;
     for await (const { results } of fetchPages(api, ctx, takeFrom(ids, from), fetching)) {
       end += results.length;
       last = lastOf(ids, end, end - results.length, last);
       const checkpoint: GmailIncrementalCheckpoint = { phase: "incremental", startHistoryId, total, done: doneBase + (end - from), last };
-      yield toPage(results, checkpoint);
+      yield toPage(results, checkpoint, removed);
+      removed = [];
+    }
+    if (removed.length) {
+      ctx.progress.stage("Removing deleted emails…");
+      const checkpoint: GmailIncrementalCheckpoint = { phase: "incremental", startHistoryId, total, done: doneBase + (end - from), last };
+      yield { documents: [], failures: [], removed, checkpoint };
     }
     return { cursor: { historyId: history.historyId } };
   }

@@ -3,8 +3,8 @@
 import { setMaxListeners } from "node:events";
 import type { DocumentInput, ItemFailure, SyncContext, SyncPage } from "@/lib/connectors/types";
 import { Limiter } from "@/lib/connectors/kit/concurrency";
-import { explainGmailError as explain, isNotFound, type GmailApi } from "./client";
-import { transformMessage, type TransformResult } from "./transform";
+import type { GmailApi } from "./client";
+import { readEmail, type FetchResult } from "./read-email";
 import type { GmailCheckpoint } from "./types";
 
 /**
@@ -25,7 +25,7 @@ export async function* fetchPages(
     /** messages.get in flight at once (the streamed listing keeps one slot for its list request). */
     slots?: number;
   },
-): AsyncGenerator<{ ids: string[]; results: TransformResult[] }, void, void> {
+): AsyncGenerator<{ ids: string[]; results: FetchResult[] }, void, void> {
   const { concurrency, pageSize, slots = concurrency } = opts;
   const controller = new AbortController();
   const ahead = Math.max(2, Math.ceil(concurrency / pageSize) + 1);
@@ -37,27 +37,9 @@ export async function* fetchPages(
   const limiter = new Limiter(Math.max(1, slots));
   let firstError: { error: unknown } | undefined;
 
-  const fetchOne = async (id: string): Promise<TransformResult> => {
+  const fetchOne = async (id: string): Promise<FetchResult> => {
     try {
-      let message;
-      try {
-        message = await api.getMessage(id, controller.signal);
-      } catch (err) {
-        if (isNotFound(err)) {
-          return {
-            ok: false,
-            failure: {
-              externalId: id,
-              reason: "This email was deleted in Gmail after the sync listed it, so there was nothing to read. Nothing to do.",
-              detail: "HTTP 404: Requested entity was not found.",
-            },
-          };
-        }
-        throw explain(err);
-      }
-      const result = transformMessage(message);
-      if (!result.ok && result.failure.externalId === "unknown") result.failure.externalId = id;
-      return result;
+      return await readEmail(api, id, controller.signal);
     } catch (err) {
       if (!firstError && !controller.signal.aborted) {
         firstError = { error: err };
@@ -67,7 +49,7 @@ export async function* fetchPages(
     }
   };
 
-  const pages: Array<Promise<{ ids: string[]; results: TransformResult[] }>> = [];
+  const pages: Array<Promise<{ ids: string[]; results: FetchResult[] }>> = [];
   let exhausted = false;
   // One take at a time, in order: page k's fetches queue up before page k+1's.
   let taking: Promise<unknown> = Promise.resolve();
@@ -86,7 +68,7 @@ export async function* fetchPages(
   try {
     for (let k = 0; k < ahead; k++) startPage();
     while (pages.length > 0) {
-      let page: { ids: string[]; results: TransformResult[] };
+      let page: { ids: string[]; results: FetchResult[] };
       try {
         page = await pages.shift()!;
       } catch (err) {
@@ -113,19 +95,24 @@ export function takeFrom(ids: readonly string[], from: number): (n: number) => P
   };
 }
 
-export function toPage(results: TransformResult[], checkpoint: GmailCheckpoint): SyncPage {
+export function toPage(results: FetchResult[], checkpoint: GmailCheckpoint, alsoRemoved: readonly string[] = []): SyncPage {
   const documents: DocumentInput[] = [];
   const failures: ItemFailure[] = [];
   const labels: string[] = [];
+  const removed: string[] = [...alsoRemoved];
   for (const r of results) {
-    if (r.ok) {
+    if (r.ok === true) {
       documents.push(r.document);
       labels.push(r.label);
+    } else if (r.ok === "removed") {
+      removed.push(r.externalId);
     } else {
       failures.push(r.failure);
+      // Gone at Gmail: a copy an earlier run stored must not stay in the library.
+      if ("gone" in r) removed.push(r.failure.externalId);
     }
   }
-  return { documents, failures, labels, checkpoint };
+  return { documents, failures, labels, checkpoint, ...(removed.length ? { removed } : {}) };
 }
 
 export const lastOf = (ids: readonly string[], end: number, from: number, previous: string[]): string[] =>

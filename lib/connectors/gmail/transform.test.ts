@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { gmail_v1 } from "@googleapis/gmail";
+import { attachmentSpecOf } from "@/lib/sandbox/gmail/attachments";
 import { makeMessage, messageFacts, bodyKindOf, type BodyKind } from "@/lib/sandbox/gmail/data";
 import {
   NO_SUBJECT,
@@ -76,15 +77,16 @@ describe("gmail transform: the document", () => {
     ["text/plain only", text("text/plain", "  just text  "), "just text"],
     ["HTML only", text("text/html", "<html><head><style>p{}</style></head><body><p>Hello <b>there</b></p><p>Bye</p><script>x()</script></body></html>"), "Hello there\n\nBye"],
     ["alternative prefers text/plain even when HTML comes first", multi("alternative", [text("text/html", "<p>H</p>"), text("text/plain", "P")]), "P"],
-    ["mixed > alternative + attachment", multi("mixed", [multi("alternative", [text("text/plain", "inner plain"), text("text/html", "<p>inner html</p>")]), pdf]), "inner plain"],
-    ["alternative > plain + related(html, image)", multi("alternative", [text("text/plain", "the plain one"), multi("related", [text("text/html", "<p>html</p>"), { ...pdf, mimeType: "image/png", filename: "logo.png" }])]), "the plain one"],
+    ["mixed > alternative + attachment", multi("mixed", [multi("alternative", [text("text/plain", "inner plain"), text("text/html", "<p>inner html</p>")]), pdf]), "inner plain\n\nAttachment: report.pdf (application/pdf, 1 KB)"],
+    ["alternative > plain + related(html, image)", multi("alternative", [text("text/plain", "the plain one"), multi("related", [text("text/html", "<p>html</p>"), { ...pdf, mimeType: "image/png", filename: "logo.png" }])]), "the plain one\n\nAttachment: logo.png (image/png, 1 KB)"],
     ["alternative > related(html) only: HTML converted", multi("alternative", [multi("related", [text("text/html", "<div>from&nbsp;html</div>")])]), "from html"],
-    ["mixed with two inline text parts: both, in order", multi("mixed", [text("text/plain", "first"), pdf, text("text/plain", "second")]), "first\n\nsecond"],
-    ["a text/plain attachment is not the body", multi("mixed", [text("text/html", "<p>real</p>"), text("text/plain", "attached notes", { filename: "notes.txt" })]), "real"],
-    ["Content-Disposition: attachment is not the body", multi("mixed", [text("text/plain", "body"), text("text/plain", "file", { headers: [{ name: "Content-Disposition", value: "attachment; filename=a.txt" }] })]), "body"],
+    ["mixed with two inline text parts: both, in order", multi("mixed", [text("text/plain", "first"), pdf, text("text/plain", "second")]), "first\n\nsecond\n\nAttachment: report.pdf (application/pdf, 1 KB)"],
+    ["a text/plain attachment is not the body", multi("mixed", [text("text/html", "<p>real</p>"), text("text/plain", "attached notes", { filename: "notes.txt" })]), "real\n\nAttachment: notes.txt\nattached notes"],
+    ["Content-Disposition: attachment is not the body", multi("mixed", [text("text/plain", "body"), text("text/plain", "file", { headers: [{ name: "Content-Disposition", value: "attachment; filename=a.txt" }] })]), "body\n\nAttachment: a.txt\nfile"],
     ["empty body", { mimeType: "text/plain", filename: "", headers: [], body: { size: 0 } }, ""],
-    ["only an attachment", multi("mixed", [pdf]), ""],
-    ["no text at all", { ...pdf }, ""],
+    ["only an attachment: named", multi("mixed", [pdf]), "Attachment: report.pdf (application/pdf, 1 KB)"],
+    ["an inline image of the HTML is not an attachment", multi("related", [text("text/html", "<p>hi</p>"), { ...pdf, mimeType: "image/png", filename: "logo.png", headers: [{ name: "Content-Disposition", value: "inline; filename=logo.png" }, { name: "Content-ID", value: "<ii_1>" }] }]), "hi"],
+    ["no text at all, one binary file", { ...pdf }, "Attachment: report.pdf (application/pdf, 1 KB)"],
     ["unicode and emoji survive base64url", text("text/plain", "Grüße 👋 東京 — “quotes” ½"), "Grüße 👋 東京 — “quotes” ½"],
   ])("text: %s", (_name, payload, expected) => {
     expect(ok(message(payload)).document.text).toBe(expected);
@@ -163,7 +165,13 @@ describe("gmail transform: the document", () => {
         const t = r.document.text;
         for (const line of f.plain.split("\n").filter((l) => l.trim() && !l.startsWith(">"))) expect(t).toContain(line.trim());
         expect(t).not.toMatch(/<\/?(p|div|a|br|script|style|html|img|blockquote)\b|__track|margin:|tracking pixel/);
+      } else if (kind === "mixed") {
+        // The attachment is named (its text comes from messages.attachments.get, not given here).
+        const spec = attachmentSpecOf(i);
+        const size = spec.size < 1024 ? `${spec.size} B` : `${Math.round(spec.size / 1024)} KB`;
+        expect(r.document.text).toBe(`${f.plain.trim()}\n\nAttachment: ${spec.filename} (${spec.mimeType}, ${size})`);
       } else {
+        // "related": the inline logo is part of the HTML's layout, not an attachment.
         expect(r.document.text).toBe(f.plain.trim());
       }
     }

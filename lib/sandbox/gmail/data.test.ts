@@ -1,5 +1,7 @@
+import { attachmentBytes, attachmentSpecOf } from "./attachments";
 import { describe, expect, it } from "vitest";
 import {
+  referenceCodeOf,
   HISTORY_TOKEN_SALT,
   LIST_TOKEN_SALT,
   THREAD_BLOCK,
@@ -214,12 +216,14 @@ describe("gmail sandbox data: messages", () => {
       ["0", "multipart/alternative"],
       ["0.0", "text/plain"],
       ["0.1", "text/html"],
-      ["1", "application/pdf"],
+      ["1", attachmentSpecOf(first("mixed")).mimeType],
     ]);
-    const pdf = m.payload!.parts![1]!;
-    expect(pdf.filename).toBe(`report-${first("mixed")}.pdf`);
-    expect(pdf.body!.attachmentId).toMatch(/^ANGjdJ_/);
-    expect(pdf.body!.data).toBeUndefined();
+    // An attachment part carries an attachmentId and its size, never inline data (messages.attachments.get serves it).
+    const file = m.payload!.parts![1]!;
+    expect(file.filename).toBe(attachmentSpecOf(first("mixed")).filename);
+    expect(file.body!.attachmentId).toMatch(/^ANGjdJ_/);
+    expect(file.body!.size).toBe(attachmentSpecOf(first("mixed")).size);
+    expect(file.body!.data).toBeUndefined();
     // multipart/alternative > text/plain + multipart/related > html + inline image.
     const r = makeMessage(first("related"), { format: "full" });
     expect(allParts(r.payload!).map((p) => p.mimeType)).toEqual(["multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png"]);
@@ -275,10 +279,28 @@ describe("gmail sandbox data: messages", () => {
     expect([...snippetOf("é".repeat(500))].length).toBe(140);
   });
 
-  it("breaks every 10th message for item_errors: payload that cannot be decoded", () => {
+  it("item_errors' attachment-gone messages are well formed and carry a CSV attachment", () => {
     const broken = makeMessage(17, { format: "full", broken: true });
-    expect(broken.payload!.body!.data).toBe("this is *not* base64url! %%% ~~~");
+    expect(broken.payload!.mimeType).toBe("multipart/mixed");
+    const csv = broken.payload!.parts![1]!;
+    expect(csv).toMatchObject({ mimeType: "text/csv", filename: "figures-17.csv", body: { size: attachmentSpecOf(17, true).size } });
+    expect(csv.body!.attachmentId).toMatch(/^ANGjdJ_/);
     expect(broken.payload!.headers!.find((h) => h.name === "From")).toBeDefined();
+    expect(broken.snippet).not.toBe("");
+  });
+
+  it("attachments: text ones are their text, binary ones start like their type; sizes are the bytes'", () => {
+    const kinds = new Set<string>();
+    for (let i = 0; i < 60; i++) {
+      const spec = attachmentSpecOf(i);
+      kinds.add(spec.mimeType);
+      const bytes = attachmentBytes(spec, i);
+      expect(bytes.length).toBe(spec.size);
+      if (spec.text !== null) expect(new TextDecoder().decode(bytes)).toBe(spec.text);
+    }
+    expect(kinds).toEqual(new Set(["application/pdf", "text/csv", "text/plain", "application/json", "image/png"]));
+    const png = attachmentBytes({ mimeType: "image/png", filename: "x.png", size: 100, text: null }, 1);
+    expect([...png.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });
 });
 
@@ -344,5 +366,18 @@ describe("gmail sandbox data: lists", () => {
   it("profile: address, totals and the current historyId", () => {
     expect(makeProfile(250)).toEqual({ emailAddress: "sandbox-user@gmail.com", messagesTotal: 250, threadsTotal: threadCount(250), historyId: "1249" });
     expect(makeProfile(0, "ada")).toEqual({ emailAddress: "ada@gmail.com", messagesTotal: 0, threadsTotal: 0, historyId: "999" });
+  });
+});
+
+describe("gmail sandbox data: reference codes", () => {
+  it("every message but the empty ones carries its own reference, found in no other message", () => {
+    const codes = new Set<string>();
+    for (let i = 0; i < 5_000; i++) {
+      const code = referenceCodeOf(i);
+      expect(code).toMatch(/^ref[0-9a-z]{7}$/);
+      codes.add(code);
+      if (i < 300) expect(messageFacts(i).plain.includes(code)).toBe(bodyKindOf(i) !== "empty");
+    }
+    expect(codes.size).toBe(5_000);
   });
 });

@@ -19,9 +19,14 @@
 // - Bodies vary by message: multipart/alternative, HTML only, plain only, multipart/mixed with an
 //   attachment, multipart/alternative with a nested multipart/related, empty, ISO-8859-1, and
 //   (1 in 100) a large body of ~100 KB.
-// - The `item_errors` fault breaks every message with i % 10 === 7: half of them are "deleted
-//   between list and get" (messages.get answers 404), the others carry a body that is not base64url.
+// - The `item_errors` fault breaks every message with i % 10 === 7, the way Gmail breaks a sync:
+//   half of them are deleted between list and get (messages.get answers 404 "Requested entity was
+//   not found."), the others are deleted between get and the download of their attachment (they
+//   carry a CSV attachment, and messages.attachments.get answers the same 404).
+// - Changes (POST .../sandbox/changes) are applied over this by ./mailbox.ts; an edited draft's
+//   message gets a new id (messageVersionId), as users.drafts.update replaces the draft's message.
 import type { gmail_v1 } from "@googleapis/gmail";
+import { attachmentIdOf, attachmentSpecOf, type AttachmentSpec } from "./attachments";
 
 export type GmailMessage = gmail_v1.Schema$Message;
 export type GmailMessagePart = gmail_v1.Schema$MessagePart;
@@ -93,8 +98,34 @@ export function internalDateMs(i: number): number {
 }
 
 export function messageId(i: number): string {
-  const v = (BigInt(internalDateMs(i)) << 20n) | BigInt(mix(i ^ 0x2545f491) & 0xfffff);
-  return v.toString(16).padStart(16, "0");
+  return messageVersionId(i, 0);
+}
+
+/**
+ * The id of version `v` of message i: v = 0 is the seeded (or added) message; v >= 1 the message
+ * that replaced it when its draft was edited v times. Same date bits (the index stays O(1) to
+ * recover), other low bits.
+ */
+export function messageVersionId(i: number, v: number): string {
+  const low = (mix(i ^ 0x2545f491) ^ (v === 0 ? 0 : mix(v * 0x3c6ef372 + i) | 1)) & 0xfffff;
+  const bits = v > 0 && low === (mix(i ^ 0x2545f491) & 0xfffff) ? low ^ 1 : low;
+  return ((BigInt(internalDateMs(i)) << 20n) | BigInt(bits)).toString(16).padStart(16, "0");
+}
+
+/** The index an id's date bits point at (the id may still name no message). */
+export function messageIndexGuess(id: string): number | null {
+  if (!isWellFormedId(id)) return null;
+  const ms = Number(BigInt(`0x${id}`) >> 20n);
+  const i = Math.floor((ms - MESSAGES_EPOCH_MS) / MESSAGE_SPACING_MS);
+  return Number.isSafeInteger(i) && i >= 0 && i <= 10_000_000 ? i : null;
+}
+
+/** Which message and version an id names, among versions 0..maxVersion; null when none. */
+export function messageRefOf(id: string, maxVersion: number): { i: number; v: number } | null {
+  const i = messageIndexGuess(id);
+  if (i === null) return null;
+  for (let v = 0; v <= maxVersion; v++) if (messageVersionId(i, v) === id) return { i, v };
+  return null;
 }
 
 export function isWellFormedId(id: string): boolean {
@@ -259,9 +290,9 @@ export function isBrokenMessage(i: number): boolean {
   return i % 10 === 7;
 }
 
-/** Of the broken ones: deleted between list and get (404) or with an undecodable body. */
-export function brokenKindOf(i: number): "deleted" | "undecodable" {
-  return Math.floor(i / 10) % 2 === 0 ? "deleted" : "undecodable";
+/** Of the broken ones: deleted between list and get (messages.get 404) or between get and the attachment download. */
+export function brokenKindOf(i: number): "deleted" | "attachment_gone" {
+  return Math.floor(i / 10) % 2 === 0 ? "deleted" : "attachment_gone";
 }
 
 export interface MessageFacts {
@@ -285,11 +316,19 @@ export interface MessageFacts {
   html: string | null;
 }
 
+/**
+ * A reference only message i carries ("ref" + 7 base-36 characters, e.g. "ref0k3x9a2"): the one
+ * word a search finds in this message and no other (how tests show a deleted email left the index).
+ */
+export function referenceCodeOf(i: number): string {
+  return `ref${mix(i * 2_654_435_761 + 17).toString(36).padStart(7, "0")}`;
+}
+
 function paragraphs(i: number, sender: Person, topic: string): string[] {
   const h = mix(i * 17 + 3);
   const lines = [
     `Following up on ${topic}: the numbers look good & the team is on track <for now>.`,
-    `Details are in https://docs.example.com/items/${i} (see section ${1 + (h % 9)}).`,
+    `Details are in https://docs.example.com/items/${i} (see section ${1 + (h % 9)}, reference ${referenceCodeOf(i)}).`,
   ];
   if (h % 3 === 0) lines.push("Could you take a look before Friday? 🙏");
   if (h % 5 === 1) lines.push("Quelques mots en français : déjà vu, naïve façade, cœur.");
@@ -377,7 +416,7 @@ export function messageFacts(i: number, login: string = DEFAULT_LOGIN): MessageF
   } else if (kind === "latin1") {
     // Only ISO-8859-1 characters (a name outside it is replaced by the address's local part).
     const latin1 = (p: Person) => (/^[\u0000-\u00ff]*$/.test(firstName(p)) ? firstName(p) : p.email.split("@")[0]!);
-    plain = `Hello ${latin1(other)},\n\nThe café bill was £${(h % 90) + 10}.50 (½ each); see you at the Müller büro.\n\nRegards,\n${latin1(author)}`;
+    plain = `Hello ${latin1(other)},\n\nThe café bill was £${(h % 90) + 10}.50 (½ each); see you at the Müller büro (reference ${referenceCodeOf(i)}).\n\nRegards,\n${latin1(author)}`;
     html = null;
   } else {
     const body = paragraphs(i, sender, topic);
@@ -431,20 +470,14 @@ function leaf(partId: string, mimeType: string, bytes: Uint8Array, pad: boolean,
   };
 }
 
-function attachment(partId: string, mimeType: string, filename: string, size: number, i: number, inline: boolean): GmailMessagePart {
+function attachment(partId: string, mimeType: string, filename: string, size: number, i: number, inline: boolean, id: string): GmailMessagePart {
   const headers: GmailHeader[] = [
     { name: "Content-Type", value: `${mimeType}; name="${filename}"` },
     { name: "Content-Disposition", value: `${inline ? "inline" : "attachment"}; filename="${filename}"` },
     { name: "Content-Transfer-Encoding", value: "base64" },
   ];
-  if (inline) headers.push({ name: "Content-ID", value: `<ii_${messageId(i)}>` });
-  return {
-    partId,
-    mimeType,
-    filename,
-    headers,
-    body: { attachmentId: `ANGjdJ_${messageId(i)}_${partId.replace(/\./g, "_")}_${mix(i ^ size).toString(36)}`, size },
-  };
+  if (inline) headers.push({ name: "Content-ID", value: `<ii_${id}>` });
+  return { partId, mimeType, filename, headers, body: { attachmentId: attachmentIdOf(id, partId, i, size), size } };
 }
 
 function boundary(i: number, salt: number): string {
@@ -492,57 +525,66 @@ function topHeaders(f: MessageFacts, login: string, contentType: string): GmailH
   return h;
 }
 
+/** The layout of message i's body (`broken`: the item_errors fault's CSV-carrying mixed body). */
+function layoutOf(f: MessageFacts, broken: boolean): BodyKind {
+  return broken ? "mixed" : f.kind;
+}
+
+/** The parts of message i that are attachments (messages.attachments.get serves them), by partId. */
+export function attachmentPartsOf(f: MessageFacts, broken = false): Map<string, AttachmentSpec> {
+  const out = new Map<string, AttachmentSpec>();
+  const layout = layoutOf(f, broken);
+  if (layout === "mixed") out.set("1", attachmentSpecOf(f.i, broken));
+  if (layout === "related") out.set("1.1", { mimeType: "image/png", filename: "logo.png", size: 4_096 + (mix(f.i) % 4_096), text: null });
+  return out;
+}
+
 /** The payload of message i as messages.get?format=full returns it (top part with the headers). */
 export function messagePayload(f: MessageFacts, login: string = DEFAULT_LOGIN, broken = false): GmailMessagePart {
   const pad = mix(f.i + 5) % 2 === 0;
   const plainBytes = utf8.encode(f.plain);
   const htmlBytes = utf8.encode(f.html ?? "");
+  const files = attachmentPartsOf(f, broken);
+  const file = (partId: string, inline: boolean) => {
+    const a = files.get(partId)!;
+    return attachment(partId, a.mimeType, a.filename, a.size, f.i, inline, f.id);
+  };
   let top: GmailMessagePart;
-  if (broken) {
-    top = { partId: "", mimeType: "text/plain", filename: "", body: { size: 311, data: "this is *not* base64url! %%% ~~~" } };
-  } else {
-    switch (f.kind) {
-      case "alternative":
-      case "large":
-        top = multipart("", "alternative", [leaf("0", "text/plain", plainBytes, pad), leaf("1", "text/html", htmlBytes, pad)], f.i, 1);
-        break;
-      case "html":
-        top = leaf("", "text/html", htmlBytes, pad);
-        break;
-      case "plain":
-        top = leaf("", "text/plain", plainBytes, pad);
-        break;
-      case "empty":
-        top = leaf("", "text/plain", new Uint8Array(0), pad);
-        break;
-      case "latin1":
-        top = leaf("", "text/plain", latin1Bytes(f.plain), pad, [], "ISO-8859-1");
-        break;
-      case "mixed":
-        top = multipart(
-          "",
-          "mixed",
-          [
-            multipart("0", "alternative", [leaf("0.0", "text/plain", plainBytes, pad), leaf("0.1", "text/html", htmlBytes, pad)], f.i, 2),
-            attachment("1", "application/pdf", `report-${f.i}.pdf`, 20_000 + (mix(f.i) % 80_000), f.i, false),
-          ],
-          f.i,
-          3,
-        );
-        break;
-      case "related":
-        top = multipart(
-          "",
-          "alternative",
-          [
-            leaf("0", "text/plain", plainBytes, pad),
-            multipart("1", "related", [leaf("1.0", "text/html", htmlBytes, pad), attachment("1.1", "image/png", "logo.png", 4_096 + (mix(f.i) % 4_096), f.i, true)], f.i, 4),
-          ],
-          f.i,
-          5,
-        );
-        break;
-    }
+  switch (layoutOf(f, broken)) {
+    case "alternative":
+    case "large":
+      top = multipart("", "alternative", [leaf("0", "text/plain", plainBytes, pad), leaf("1", "text/html", htmlBytes, pad)], f.i, 1);
+      break;
+    case "html":
+      top = leaf("", "text/html", htmlBytes, pad);
+      break;
+    case "plain":
+      top = leaf("", "text/plain", plainBytes, pad);
+      break;
+    case "empty":
+      top = leaf("", "text/plain", new Uint8Array(0), pad);
+      break;
+    case "latin1":
+      top = leaf("", "text/plain", latin1Bytes(f.plain), pad, [], "ISO-8859-1");
+      break;
+    case "mixed":
+      top = multipart(
+        "",
+        "mixed",
+        [multipart("0", "alternative", [leaf("0.0", "text/plain", plainBytes, pad), leaf("0.1", "text/html", htmlBytes, pad)], f.i, 2), file("1", false)],
+        f.i,
+        3,
+      );
+      break;
+    case "related":
+      top = multipart(
+        "",
+        "alternative",
+        [leaf("0", "text/plain", plainBytes, pad), multipart("1", "related", [leaf("1.0", "text/html", htmlBytes, pad), file("1.1", true)], f.i, 4)],
+        f.i,
+        5,
+      );
+      break;
   }
   const ct = (top.headers ?? []).find((x) => x.name === "Content-Type")?.value ?? `${top.mimeType}; charset="UTF-8"`;
   // The top part's headers are the message's headers (its own Content-Type among them).
@@ -562,17 +604,24 @@ export function makeMessage(
   i: number,
   opts: { format: MessageFormat; login?: string; metadataHeaders?: string[]; broken?: boolean },
 ): GmailMessage {
+  return messageFromFacts(messageFacts(i, opts.login ?? DEFAULT_LOGIN), { ...opts, historyId: historyIdOf(i) });
+}
+
+/** messages.get for a message as it is now (./mailbox.ts: edited, trashed…): its facts and last history id. */
+export function messageFromFacts(
+  f: MessageFacts,
+  opts: { format: MessageFormat; login?: string; metadataHeaders?: string[]; broken?: boolean; historyId: number },
+): GmailMessage {
   const login = opts.login ?? DEFAULT_LOGIN;
-  const f = messageFacts(i, login);
   const payload = messagePayload(f, login, opts.broken ?? false);
   const headerBytes = (payload.headers ?? []).reduce((n, h) => n + (h.name?.length ?? 0) + (h.value?.length ?? 0) + 4, 0);
   const message: GmailMessage = {
     id: f.id,
     threadId: f.threadId,
     labelIds: f.labelIds,
-    snippet: opts.broken ? "" : snippetOf(f.plain),
+    snippet: snippetOf(f.plain),
     sizeEstimate: sizeOf(payload) + headerBytes,
-    historyId: String(historyIdOf(i)),
+    historyId: String(opts.historyId),
     internalDate: String(f.internalDate),
   };
   if (opts.format === "full") {

@@ -241,17 +241,27 @@ describe("gmail sandbox: faults", () => {
     }
   });
 
-  it("item_errors: every 10th message is gone (404) or has a body that is not base64url", async () => {
+  it("item_errors: every 10th message is deleted before its get (404) or before its attachment is read (404)", async () => {
     const a = gm.account({ items: 40, fault: "item_errors" });
     const outcomes: Record<number, string> = {};
     for (let i = 0; i < 40; i++) {
-      const res = await getJson<{ payload?: { body?: { data?: string } } }>(`${ME}/messages/${messageId(i)}`, a.accessToken);
-      if (res.status === 404) outcomes[i] = "404";
-      else if (res.body.payload?.body?.data?.includes("*not*")) outcomes[i] = "undecodable";
+      const res = await getJson<{ payload?: { parts?: Array<{ body?: { attachmentId?: string } }> } }>(`${ME}/messages/${messageId(i)}`, a.accessToken);
+      if (res.status === 404) {
+        expect(res.body).toEqual(NOT_FOUND_BODY);
+        outcomes[i] = "get 404";
+        continue;
+      }
+      const attachmentId = res.body.payload?.parts?.[1]?.body?.attachmentId;
+      if (!attachmentId) continue;
+      const att = await getJson(`${ME}/messages/${messageId(i)}/attachments/${attachmentId}`, a.accessToken);
+      if (att.status === 404) {
+        expect(att.body).toEqual(NOT_FOUND_BODY);
+        outcomes[i] = "attachment 404";
+      } else expect(att.status).toBe(200);
     }
-    expect(outcomes).toEqual({ 7: "404", 17: "undecodable", 27: "404", 37: "undecodable" });
+    expect(outcomes).toEqual({ 7: "get 404", 17: "attachment 404", 27: "get 404", 37: "attachment 404" });
     for (const i of [7, 17, 27, 37]) expect(isBrokenMessage(i)).toBe(true);
-    expect([7, 17, 27, 37].map(brokenKindOf)).toEqual(["deleted", "undecodable", "deleted", "undecodable"]);
+    expect([7, 17, 27, 37].map(brokenKindOf)).toEqual(["deleted", "attachment_gone", "deleted", "attachment_gone"]);
   });
 
   it("latency_ms delays each answer; slow makes it max(x10, 1.5 s)", async () => {
@@ -297,7 +307,7 @@ describe("gmail sandbox: quota", () => {
   }
 
   it("charges Gmail's units (get 5, list 5, history 2, profile 1) against 15,000 per user per minute, then 429", async () => {
-    expect(GMAIL_COSTS).toEqual({ "messages.get": 5, "messages.list": 5, "history.list": 2, getProfile: 1 });
+    expect(GMAIL_COSTS).toEqual({ "messages.get": 5, "messages.list": 5, "messages.attachments.get": 5, "history.list": 2, getProfile: 1 });
     const q = direct({});
     const get = `${ME}/messages/${messageId(1)}`;
     for (let k = 0; k < 2_999; k++) expect((await q.call(get)).status).toBe(200); // 14,995 units

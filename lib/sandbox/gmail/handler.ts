@@ -63,7 +63,7 @@ export function createGmailSandbox(opts: GmailSandboxOptions): SandboxHandler {
     if (!account || !scenario) return unauthenticated(token === null);
 
     const login = account.login ?? DEFAULT_LOGIN;
-    const ctx: RouteCtx = { url: new URL(req.url), login, scenario };
+    const ctx: RouteCtx = { url: new URL(req.url), login, scenario, changes: account.changes };
     const route = matchRoute(req.method.toUpperCase(), path, ctx);
     if (!route) return htmlNotFound(ctx.url.pathname);
 

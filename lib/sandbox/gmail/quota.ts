@@ -6,5 +6,5 @@ export const GMAIL_USER_QUOTA = { capacity: 15_000, refillPerSecond: 250 } as co
 export const FAULT_QUOTA = { units: 250, windowMs: 2_000 } as const;
 
 /** Quota units per method (developers.google.com/gmail/api/reference/quota). */
-export const GMAIL_COSTS = { "messages.get": 5, "messages.list": 5, "history.list": 2, "getProfile": 1 } as const;
+export const GMAIL_COSTS = { "messages.get": 5, "messages.list": 5, "messages.attachments.get": 5, "history.list": 2, "getProfile": 1 } as const;
 export type Method = keyof typeof GMAIL_COSTS;

@@ -1,6 +1,7 @@
-// The Gmail API's routes (users.getProfile, messages.list/get, history.list): which quota method
-// a request is, and its answer from the generated mailbox.
-import type { SandboxScenario } from "@/lib/contract";
+// The Gmail API's routes (users.getProfile, messages.list/get, messages.attachments.get,
+// history.list): which quota method a request is, and its answer from the mailbox as it is now
+// (the seeded data with the account's changes applied: ./mailbox.ts).
+import type { SandboxChange, SandboxScenario } from "@/lib/contract";
 import {
   HISTORY_DEFAULT_PAGE,
   HISTORY_MAX_PAGE,
@@ -8,21 +9,41 @@ import {
   LIST_DEFAULT_PAGE,
   LIST_MAX_PAGE,
   LIST_TOKEN_SALT,
+  attachmentPartsOf,
   brokenKindOf,
   decodePageToken,
+  encodePageToken,
+  firstIndexAfter,
   isBrokenMessage,
   isWellFormedId,
-  listHistoryPage,
-  listMessagesPage,
   mailboxAddress,
   mailboxHistoryId,
-  makeMessage,
-  makeProfile,
-  messageIndexOf,
+  messageFromFacts,
+  messageIndexGuess,
+  messageRefOf,
+  threadCount,
+  type GmailHistory,
   type MessageFormat,
 } from "./data";
+import { attachmentBody, attachmentIdOf } from "./attachments";
 import { HttpError, googleError, invalidArgument, notFound } from "./errors";
+import {
+  buildMailbox,
+  currentFacts,
+  currentHistoryId,
+  historyLength,
+  historyRecord,
+  listMailboxPage,
+  messageHistoryId,
+  messagesTotal,
+  stateOf,
+  type HistoryType,
+  type Mailbox,
+} from "./mailbox";
 import type { Method } from "./quota";
+// Every answer is typed with the SDK's own Schema$ types (generated from Google's discovery
+// document): a misnamed or mistyped field does not compile.
+import type { gmail_v1 } from "@googleapis/gmail";
 
 function intParam(q: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
   const raw = q.get(name);
@@ -42,12 +63,14 @@ function boolParam(q: URLSearchParams, name: string): boolean {
 }
 
 const FORMATS: readonly MessageFormat[] = ["full", "metadata", "minimal"];
-const HISTORY_TYPES = ["messageAdded", "messageDeleted", "labelAdded", "labelRemoved"];
+const HISTORY_TYPES: readonly HistoryType[] = ["messageAdded", "messageDeleted", "labelAdded", "labelRemoved"];
 
 export interface RouteCtx {
   url: URL;
   login: string;
   scenario: SandboxScenario;
+  /** The account's change log (oldest first). */
+  changes?: readonly SandboxChange[];
 }
 
 export interface RouteResult {
@@ -61,18 +84,36 @@ export interface Route {
   handle(): RouteResult;
 }
 
+/**
+ * The message an id names as it is now, or the 404 Gmail answers: an id no message had, a draft's
+ * replaced message (an edit), a message deleted for good, or (item_errors) one deleted between
+ * list and get.
+ */
+function resolveMessage(mb: Mailbox, id: string, scenario: SandboxScenario): { i: number; broken: boolean } {
+  if (!isWellFormedId(id)) throw invalidArgument("Invalid id value");
+  const i = messageIndexGuess(id);
+  const guess = i === null ? null : messageRefOf(id, mb.version.get(i) ?? 0);
+  if (!guess || guess.i >= mb.count || guess.v !== (mb.version.get(guess.i) ?? 0) || stateOf(mb, guess.i) === "gone") throw notFound();
+  const broken = scenario.fault === "item_errors" && guess.i < mb.items && isBrokenMessage(guess.i);
+  if (broken && brokenKindOf(guess.i) === "deleted") throw notFound();
+  return { i: guess.i, broken };
+}
+
 export function matchRoute(httpMethod: string, subpath: string, ctx: RouteCtx): Route | null {
-  const m = /^\/gmail\/v1\/users\/([^/]+)\/(profile|messages|history)(?:\/([^/]+))?$/.exec(subpath);
+  const m = /^\/gmail\/v1\/users\/([^/]+)\/(profile|messages|history)(?:\/([^/]+))?(?:\/attachments\/([^/]+))?$/.exec(subpath);
   if (!m || httpMethod !== "GET") return null;
   let userId: string;
   let id: string | undefined;
+  let attachmentId: string | undefined;
   try {
     userId = decodeURIComponent(m[1]!);
     id = m[3] === undefined ? undefined : decodeURIComponent(m[3]);
+    attachmentId = m[4] === undefined ? undefined : decodeURIComponent(m[4]);
   } catch {
     return null;
   }
   const resource = m[2]!;
+  if (attachmentId !== undefined && (resource !== "messages" || id === undefined)) return null;
   const checkUser = () => {
     if (userId !== "me" && userId.toLowerCase() !== mailboxAddress(ctx.login).toLowerCase()) {
       const message = `Delegation denied for ${mailboxAddress(ctx.login)}`;
@@ -80,10 +121,18 @@ export function matchRoute(httpMethod: string, subpath: string, ctx: RouteCtx): 
     }
   };
   const q = ctx.url.searchParams;
-  const items = ctx.scenario.items;
+  const mailbox = () => buildMailbox(ctx.scenario, ctx.changes, ctx.login);
 
   if (resource === "profile" && id === undefined) {
-    return { method: "getProfile", handle: () => (checkUser(), { body: makeProfile(items, ctx.login) }) };
+    return {
+      method: "getProfile",
+      handle: () => {
+        checkUser();
+        const mb = mailbox();
+        const body: gmail_v1.Schema$Profile = { emailAddress: mailboxAddress(ctx.login), messagesTotal: messagesTotal(mb), threadsTotal: threadCount(mb.count), historyId: String(currentHistoryId(mb)) };
+        return { body };
+      },
+    };
   }
   if (resource === "messages" && id === undefined) {
     return {
@@ -91,7 +140,7 @@ export function matchRoute(httpMethod: string, subpath: string, ctx: RouteCtx): 
       handle: () => {
         checkUser();
         const maxResults = intParam(q, "maxResults", LIST_DEFAULT_PAGE, 1, LIST_MAX_PAGE);
-        boolParam(q, "includeSpamTrash"); // validated; the sandbox has no spam or trash
+        const includeSpamTrash = boolParam(q, "includeSpamTrash");
         // `q` and `labelIds` filters are accepted and ignored.
         const token = q.get("pageToken");
         let startIndex: number | undefined;
@@ -100,7 +149,31 @@ export function matchRoute(httpMethod: string, subpath: string, ctx: RouteCtx): 
           if (decoded === null) throw invalidArgument("Invalid pageToken");
           startIndex = decoded;
         }
-        return { body: listMessagesPage(items, { startIndex, maxResults }), malformable: true };
+        const page = listMailboxPage(mailbox(), { startIndex, maxResults, includeSpamTrash });
+        // Gmail leaves `messages` out of an empty answer.
+        const body: gmail_v1.Schema$ListMessagesResponse = page.ids.length ? { messages: page.ids } : {};
+        if (page.next !== null) body.nextPageToken = encodePageToken(page.next, LIST_TOKEN_SALT);
+        body.resultSizeEstimate = page.ids.length || page.next !== null ? page.estimate : 0;
+        return { body, malformable: true };
+      },
+    };
+  }
+  if (resource === "messages" && id !== undefined && attachmentId !== undefined) {
+    return {
+      method: "messages.attachments.get",
+      handle: () => {
+        checkUser();
+        const mb = mailbox();
+        const { i, broken } = resolveMessage(mb, id, ctx.scenario);
+        const f = currentFacts(mb, i);
+        // item_errors: the message was deleted after messages.get, before its attachment was read.
+        if (broken) throw notFound();
+        const mp = /^ANGjdJ_[0-9a-f]{16}_([0-9_]+)_[0-9a-z]+$/.exec(attachmentId);
+        const partId = mp?.[1]!.replace(/_/g, ".");
+        const spec = partId === undefined ? undefined : attachmentPartsOf(f, broken).get(partId);
+        if (!spec || attachmentIdOf(f.id, partId!, i, spec.size) !== attachmentId) throw invalidArgument("Invalid attachment token");
+        const body: gmail_v1.Schema$MessagePartBody = attachmentBody(attachmentId, spec, i);
+        return { body };
       },
     };
   }
@@ -116,12 +189,15 @@ export function matchRoute(httpMethod: string, subpath: string, ctx: RouteCtx): 
             rawFormat.toLowerCase() === "raw" ? "format=raw is not supported by the 2nd Brain sandbox" : `Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.Format), "${rawFormat}"`,
           );
         }
-        if (!isWellFormedId(id)) throw invalidArgument("Invalid id value");
-        const i = messageIndexOf(id);
-        if (i < 0 || i >= items) throw notFound();
-        const broken = ctx.scenario.fault === "item_errors" && isBrokenMessage(i);
-        if (broken && brokenKindOf(i) === "deleted") throw notFound();
-        const message = makeMessage(i, { format, login: ctx.login, metadataHeaders: q.getAll("metadataHeaders"), broken });
+        const mb = mailbox();
+        const { i, broken } = resolveMessage(mb, id, ctx.scenario);
+        const message = messageFromFacts(currentFacts(mb, i), {
+          format,
+          login: ctx.login,
+          metadataHeaders: q.getAll("metadataHeaders"),
+          broken,
+          historyId: messageHistoryId(mb, i),
+        });
         return { body: message, malformable: true };
       },
     };
@@ -139,18 +215,30 @@ export function matchRoute(httpMethod: string, subpath: string, ctx: RouteCtx): 
         // must do a full sync. History ids below the empty mailbox's (999) never existed.
         if (ctx.scenario.fault === "expired_cursor" || start < mailboxHistoryId(0)) throw notFound();
         const types = q.getAll("historyTypes");
-        for (const t of types) if (!HISTORY_TYPES.includes(t)) throw invalidArgument(`Invalid value at 'history_types' (type.googleapis.com/google.apps.gmail.v1.ListHistoryRequest.HistoryType), "${t}"`);
+        for (const t of types) if (!HISTORY_TYPES.includes(t as HistoryType)) throw invalidArgument(`Invalid value at 'history_types' (type.googleapis.com/google.apps.gmail.v1.ListHistoryRequest.HistoryType), "${t}"`);
+        const wanted = new Set<HistoryType>(types.length ? (types as HistoryType[]) : HISTORY_TYPES);
         const maxResults = intParam(q, "maxResults", HISTORY_DEFAULT_PAGE, 1, HISTORY_MAX_PAGE);
         const token = q.get("pageToken");
-        let startIndex: number | undefined;
+        let from = firstIndexAfter(start);
         if (token) {
           const decoded = decodePageToken(token, HISTORY_TOKEN_SALT);
           if (decoded === null) throw invalidArgument("Invalid pageToken");
-          startIndex = decoded;
+          from = Math.max(from, decoded);
         }
-        // `labelId` is accepted and ignored. Only messageAdded records exist in the sandbox.
-        const includeAdded = types.length === 0 || types.includes("messageAdded");
-        return { body: listHistoryPage(items, { startHistoryId: start, startIndex, maxResults, includeAdded, login: ctx.login }) };
+        // `labelId` is accepted and ignored. Records are read by position (history id - 1000).
+        const mb = mailbox();
+        const end = historyLength(mb);
+        const history: GmailHistory[] = [];
+        let p = from;
+        for (; p < end && history.length < maxResults; p++) {
+          const record = historyRecord(mb, p, wanted);
+          if (record) history.push(record);
+        }
+        const body: gmail_v1.Schema$ListHistoryResponse = {};
+        if (history.length) body.history = history;
+        if (p < end) body.nextPageToken = encodePageToken(p, HISTORY_TOKEN_SALT);
+        body.historyId = String(currentHistoryId(mb));
+        return { body };
       },
     };
   }

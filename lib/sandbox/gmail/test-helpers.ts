@@ -1,6 +1,7 @@
 // Shared by the sandbox and connector tests: a Gmail sandbox on a real 127.0.0.1 port, mounted
 // at /sandbox/gmail like in the app, with in-memory accounts and a log of what it was asked.
-import type { SandboxScenario } from "@/lib/contract";
+import type { SandboxChange, SandboxChangeKind, SandboxScenario } from "@/lib/contract";
+import type { SandboxAuth } from "@/lib/sandbox/accounts";
 import { serveSandbox, type SandboxServer } from "@/lib/sandbox/http";
 import { MemorySandboxAuth } from "@/lib/sandbox/memory-auth";
 import { createGmailSandbox } from "./handler";
@@ -12,6 +13,9 @@ export interface GmailTestAccount {
   scenario: SandboxScenario;
   /** Changes the account's scenario (e.g. more items, another fault). */
   update(change: Partial<SandboxScenario>): void;
+  /** Appends changes to the account's dataset, like POST .../sandbox/changes (item indices chosen by the test). */
+  change(...changes: Array<[SandboxChangeKind, number]>): void;
+  readonly changes: SandboxChange[];
 }
 
 export interface GmailSandboxFixture {
@@ -31,7 +35,16 @@ let seq = 0;
 
 export async function startGmailSandbox(now?: () => number): Promise<GmailSandboxFixture> {
   const auth = new MemorySandboxAuth();
-  const handler = createGmailSandbox({ auth, now });
+  // The app loads each account's change log with its token (lib/sandbox/accounts.ts); here, from memory.
+  const logs = new Map<string, SandboxChange[]>();
+  const withChanges: SandboxAuth = {
+    async checkAccessToken(token) {
+      const check = await auth.checkAccessToken(token);
+      return check.status === "ok" ? { status: "ok", account: { ...check.account, changes: logs.get(check.account.key) ?? [] } } : check;
+    },
+    refresh: (token, opts) => auth.refresh(token, opts),
+  };
+  const handler = createGmailSandbox({ auth: withChanges, now });
   const hits: string[] = [];
   const server = await serveSandbox({
     "/sandbox/gmail": (req, subpath) => {
@@ -50,7 +63,13 @@ export async function startGmailSandbox(now?: () => number): Promise<GmailSandbo
       const key = `gmail-test-${process.pid}-${++seq}-${Date.now()}`;
       const full: SandboxScenario = { items: 0, latency_ms: 0, fault: "none", ...scenario };
       const tokens = auth.account(key, full);
+      const log: SandboxChange[] = [];
+      logs.set(key, log);
       const account: GmailTestAccount = {
+        changes: log,
+        change(...changes) {
+          for (const [kind, index] of changes) log.push({ seq: log.length + 1, kind, index, at: Date.now() });
+        },
         key,
         accessToken: tokens.accessToken,
         refreshToken: tokens.refreshToken!,
