@@ -23,12 +23,29 @@ function get(path: string, token?: string, headers: Record<string, string> = {},
 }
 
 describe("github sandbox: auth and errors", () => {
-  it("answers 401 with GitHub's body for a missing or unknown token", async () => {
-    for (const res of [await get("/user"), await get("/user", "nope"), await fetch(`${gh.baseUrl}/user`, { headers: { authorization: "Bearer nope" } })]) {
+  it("answers 401 with GitHub's body for an unknown token, and 'Requires authentication' without one", async () => {
+    for (const res of [await get("/user", "nope"), await fetch(`${gh.baseUrl}/user`, { headers: { authorization: "Bearer nope" } })]) {
       expect(res.status).toBe(401);
       expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
       expect(await res.json()).toEqual(BAD_CREDENTIALS);
+      // 401s carry the unauthenticated limit's headers (60 an hour per address).
+      expect(res.headers.get("x-ratelimit-limit")).toBe("60");
+      expect(Number(res.headers.get("x-ratelimit-remaining"))).toBeLessThan(60);
     }
+    const none = await get("/user");
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({ message: "Requires authentication", documentation_url: "https://docs.github.com/rest" });
+    expect(none.headers.get("x-ratelimit-limit")).toBe("60");
+  });
+
+  it("refuses the 61st unauthenticated request of the hour with 403", async () => {
+    const handler = createGithubSandbox({ resolveToken: async () => null, now: () => Date.UTC(2026, 1, 2) });
+    const call = () => handler(new Request("http://sandbox.test/github/user", { headers: { "x-forwarded-for": "203.0.113.9" } }), "/user");
+    for (let k = 0; k < 60; k++) expect((await call()).status).toBe(401);
+    const over = await call();
+    expect(over.status).toBe(403);
+    expect(over.headers.get("x-ratelimit-remaining")).toBe("0");
+    expect(((await over.json()) as { message: string }).message).toMatch(/^API rate limit exceeded for 203\.0\.113\.9\./);
   });
 
   it("accepts both `token` and `Bearer` schemes", async () => {
@@ -259,7 +276,11 @@ describe("github sandbox: quotas", () => {
     ]);
     const handler = createGithubSandbox({ resolveToken: async (t) => accounts.get(t) ?? null, now: () => clock });
     const call = (t: string) => handler(new Request("http://sandbox.test/github/user", { headers: { authorization: `token ${t}` } }), "/user");
-    for (let k = 0; k < 4_999; k++) await call("a");
+    // 100 ms apart: under the secondary limit (900 a minute), so only the hourly one bites.
+    for (let k = 0; k < 4_999; k++) {
+      await call("a");
+      clock += 100;
+    }
     const lastOk = await call("b");
     expect(lastOk.status).toBe(200);
     expect(lastOk.headers.get("x-ratelimit-remaining")).toBe("0");
@@ -269,7 +290,7 @@ describe("github sandbox: quotas", () => {
     expect(over.headers.get("retry-after")).toBeNull(); // GitHub's primary limit only says x-ratelimit-reset
     expect(((await over.json()) as { message: string }).message).toBe("API rate limit exceeded for user ID 1.");
     expect((await call("c")).status).toBe(200);
-    clock += 3_600_000;
+    clock += 3_600_000 - 4_999 * 100;
     const fresh = await call("a");
     expect(fresh.status).toBe(200);
     expect(fresh.headers.get("x-ratelimit-remaining")).toBe("4999");
