@@ -8,7 +8,7 @@ import { githubChangeModel } from "@/lib/sandbox/github/changes";
 import { countBelow, repoCount, repoName } from "@/lib/sandbox/github/data";
 
 import { startGithubSandbox, type GithubSandboxFixture } from "@/lib/sandbox/github/test-helpers";
-import { githubConnector, type GithubCursor } from "./connector";
+import { createGithubConnector, githubConnector, type GithubCursor } from "./connector";
 
 let gh: GithubSandboxFixture;
 beforeAll(async () => {
@@ -35,10 +35,10 @@ function ctxFor(token: string, cursor: unknown, sent: Array<{ url: string; statu
   };
 }
 
-async function sync(token: string, cursor: unknown) {
+async function sync(token: string, cursor: unknown, connector = githubConnector) {
   const sent: Array<{ url: string; status: number }> = [];
   const pages: SyncPage[] = [];
-  const gen = githubConnector.sync(ctxFor(token, cursor, sent));
+  const gen = connector.sync(ctxFor(token, cursor, sent));
   let step = await gen.next();
   for (; !step.done; step = await gen.next()) pages.push(step.value);
   return { pages, sent, cursor: step.value.cursor as GithubCursor, docs: pages.flatMap((p) => p.documents), removed: pages.flatMap((p) => p.removed ?? []) };
@@ -83,19 +83,15 @@ describe("github connector: changes", () => {
     }
     for (const d of after.docs.filter((x) => added.includes(x.externalId))) expect(d.metadata).toMatchObject({ state: "open" });
     expect(new Set(after.removed)).toEqual(new Set(deleted));
-    // /user/repos + per repository (2): the survey's page (the fetch's too), the probe at the
-    // old position (mismatch) and one page of its numbers: 1 + 2 × 3 = 7, no re-read of issues.
-    expect(after.sent).toHaveLength(1 + 2 * 3);
-    expect(after.sent.filter((r) => /sort=created/.test(r.url))).toHaveLength(4);
+    // /user/repos + one conditional request per repository (2), answered 200 with its one page:
+    // that page (no `since`) is the fetch's too and shows what is gone. 3 requests in all.
+    expect(after.sent.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(after.sent.filter((r) => /sort=created/.test(r.url))).toEqual([]);
 
-    // Settled: nothing yielded, nothing removed twice. The probes at the repositories' new
-    // positions are unconditional once (the located tally has no ETag yet), then 304 too.
+    // Settled: nothing yielded, nothing removed twice, 304s only.
     const settled = await sync(token, after.cursor);
     expect(settled.pages).toEqual([]);
-    expect(settled.sent.filter((r) => r.status !== 304).map((r) => new URL(r.url).searchParams.get("sort"))).toEqual(["created", "created"]);
-    const quietAgain = await sync(token, settled.cursor);
-    expect(quietAgain.pages).toEqual([]);
-    expect(quietAgain.sent.every((r) => r.status === 304)).toBe(true);
+    expect(settled.sent.map((r) => r.status)).toEqual([304, 304, 304]);
 
     // What the sandbox now answers for them one by one: 410 for a deleted issue.
     const [owner, rest] = deleted[0]!.split("/");
@@ -116,5 +112,36 @@ describe("github connector: changes", () => {
     expect(one.docs.map((d) => d.externalId)).toEqual([id]);
     expect(two.docs.map((d) => d.externalId)).toEqual([id]);
     expect(two.docs[0]!.text).toMatch(/edited 2 times/);
+  });
+
+  it("repositories longer than a page: a conditional probe per repository, and a listing of numbers only where one is gone", async () => {
+    const connector = createGithubConnector({ perPage: 10 });
+    const { token, account } = gh.account({ items: 100 }); // 2 repositories of 75 and 25 issues
+    const full = await sync(token, null, connector);
+    expect(full.docs).toHaveLength(100);
+    const quiet = await sync(token, full.cursor, connector);
+    expect(quiet.pages).toEqual([]);
+    expect(quiet.sent.every((r) => r.status === 304)).toBe(true);
+    // The final pages have a `since`: so each repository is probed, conditionally (304).
+    expect(quiet.sent.filter((r) => /sort=created/.test(r.url) && /per_page=1&/.test(r.url))).toHaveLength(2);
+
+    account.changes = [
+      { seq: 1, kind: "delete", index: 4, at: Date.now() }, // atlas-1
+      { seq: 2, kind: "delete", index: 20, at: Date.now() }, // atlas-1
+    ];
+    const after = await sync(token, quiet.cursor, connector);
+    expect(new Set(after.removed)).toEqual(new Set([4, 20].map((i) => githubChangeModel.externalId(i, account))));
+    expect(after.docs).toEqual([]);
+    const byKind = after.sent.map((r) => {
+      const u = new URL(r.url);
+      return `${u.pathname.split("/")[4] ?? u.pathname} ${u.searchParams.get("sort") === "created" ? `probe-${u.searchParams.get("per_page")}` : "listing"} ${r.status}`;
+    });
+    // atlas-1: listing 304, probe at the old position (200, another issue), its 74 numbers on 1
+    // page of 100; nimbus-2: listing 304, probe 304. Nothing re-read besides.
+    expect(byKind.filter((k) => k.startsWith("atlas-1"))).toEqual(["atlas-1 listing 304", "atlas-1 probe-1 200", "atlas-1 probe-100 200"]);
+    expect(byKind.filter((k) => k.startsWith("nimbus-2"))).toEqual(["nimbus-2 listing 304", "nimbus-2 probe-1 304"]);
+    const settled = await sync(token, after.cursor, connector);
+    expect(settled.pages).toEqual([]);
+    expect(settled.removed).toEqual([]);
   });
 });

@@ -257,7 +257,11 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
         // 304: nothing new or edited, exactly as the last complete run left it; its cursor entry
         // carries over. Deletions do not show in that listing: the deletion check still runs.
         if (survey.kind === "unchanged" && !resuming) {
-          const check = await checkDeletions(octokit, repo, prior.tally, new Set(), false, signal);
+          // A 304 on a listing of the whole repository (no `since`) also says nothing was deleted.
+          const check =
+            prior.last?.since === null
+              ? { tally: prior.tally, removed: [] }
+              : await checkDeletions(octokit, repo, prior.tally, new Set(), { wholeRepo: false, probeNext: true }, signal);
           runState.set(repo.fullName, { since: prior.since, keys: new Set(prior.keys ?? []), last: prior.last, tally: check.tally });
           if (check.removed.length) {
             yield { documents: [], failures: [], removed: check.removed, checkpoint: { repoIndex: ri + 1, page: 1, since: null, after: repo.fullName, state: snapshot() } };
@@ -367,7 +371,9 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
             if (!cap && etag && pos.page === 1) run.last = { etag, since: pos.since ?? null, page: 1, perPage };
             // Deleted or transferred since the last run: they leave the library with this page.
             if (!cap) {
-              const check = await checkDeletions(octokit, repo, prior.tally, listed, wholeRepo, signal);
+              // The next run re-reads the whole repository when this final page had no `since`.
+              const probeNext = run.last?.since !== null;
+              const check = await checkDeletions(octokit, repo, prior.tally, listed, { wholeRepo, probeNext }, signal);
               run.tally = check.tally;
               removed.push(...check.removed);
             }

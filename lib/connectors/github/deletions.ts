@@ -7,6 +7,9 @@
 // compare what is listed with what it holds. Asking about every issue would cost one request
 // each; this costs one per repository and run:
 //
+// A run whose listing of a repository had no `since` (a first sync, or a repository that fits in
+// one page, whose final-page request never has one) saw every live issue: whatever number is
+// missing is gone, and no request is needed. Otherwise:
 // Issue numbers only grow and are never reused, and `GET /repos/{o}/{r}/issues?state=all&
 // sort=created&direction=asc` lists issues and pull requests in number order. The tally says
 // that `known` issues numbered up to `top` were live, so the issue at position `known` of that
@@ -39,25 +42,45 @@ export interface DeletionCheck {
 /**
  * After a repository's listing: `prev` is the last run's tally (undefined: none), `listed` the
  * issue numbers this run's listing returned, `wholeRepo` whether that listing covered every
- * issue of the repository (no `since`).
+ * issue of the repository (no `since`): then what is missing is known without asking (a
+ * deleted issue changes that listing, so its ETag too). `probeNext`: the next run will not
+ * list the whole repository again, so learn the probe's ETag now.
  */
 export async function checkDeletions(
   octokit: Octokit,
   repo: RepoRef,
   prev: GithubTally | undefined,
   listed: ReadonlySet<number>,
-  wholeRepo: boolean,
+  opts: { wholeRepo: boolean; probeNext: boolean },
   signal: AbortSignal,
 ): Promise<DeletionCheck> {
   let top = prev?.top ?? 0;
-  let fresh = 0;
-  for (const n of listed) if (n > (prev?.top ?? 0)) fresh++;
   for (const n of listed) top = Math.max(top, n);
+  if (opts.wholeRepo) {
+    const { removed, known } = missing(repo, top, listed);
+    if (!opts.probeNext || known === 0) return { tally: { top, known }, removed, requests: 0 };
+    const probe = await probeAt(octokit, repo, known, undefined, signal);
+    const etag = probe.kind === "match" && probe.number === top ? probe.etag : undefined;
+    return { tally: { top, known, ...(etag ? { etag } : {}) }, removed, requests: 1 };
+  }
   // No tally and only part of the repository listed: learn it from a full listing of numbers.
-  if (!prev && !wholeRepo) return locate(octokit, repo, top, signal, 0);
-  const known = (prev?.known ?? 0) + fresh;
+  if (!prev) return locate(octokit, repo, top, signal, 0);
+  let fresh = 0;
+  for (const n of listed) if (n > prev.top) fresh++;
+  const known = prev.known + fresh;
   if (known === 0) return { tally: { top, known: 0 }, removed: [], requests: 0 };
-  const sameProbe = prev !== undefined && prev.known === known && prev.top === top ? prev.etag : undefined;
+  const sameProbe = prev.known === known && prev.top === top ? prev.etag : undefined;
+  const probe = await probeAt(octokit, repo, known, sameProbe, signal);
+  if (probe.kind === "unchanged") return { tally: prev, removed: [], requests: 1 };
+  if (probe.kind === "gone") return { tally: { top, known }, removed: [], requests: 1 };
+  if (probe.number === top) return { tally: { top, known, ...(probe.etag ? { etag: probe.etag } : {}) }, removed: [], requests: 1 };
+  return locate(octokit, repo, top, signal, 1);
+}
+
+type Probe = { kind: "unchanged" } | { kind: "gone" } | { kind: "match"; number: number | undefined; etag: string | undefined };
+
+/** The issue at `position` (1-based) in creation order: per_page=1&page=position. */
+async function probeAt(octokit: Octokit, repo: RepoRef, position: number, etag: string | undefined, signal: AbortSignal): Promise<Probe> {
   signal.throwIfAborted();
   try {
     const res = await octokit.rest.issues.listForRepo({
@@ -67,20 +90,27 @@ export async function checkDeletions(
       sort: "created",
       direction: "asc",
       per_page: 1,
-      page: known,
-      ...conditional(sameProbe),
+      page: position,
+      ...conditional(etag),
     });
     const data = expectArray(res.data, `the issues of ${repo.fullName}`);
-    if (data.length === 1 && numberOf(data[0]) === top) {
-      const etag = etagOf(res.headers);
-      return { tally: { top, known, ...(etag ? { etag } : {}) }, removed: [], requests: 1 };
-    }
+    return { kind: "match", number: data.length === 1 ? numberOf(data[0]) : undefined, etag: etagOf(res.headers) };
   } catch (err) {
-    if (isNotModified(err) && prev) return { tally: prev, removed: [], requests: 1 };
-    if (isGone(err)) return { tally: { top, known }, removed: [], requests: 1 };
+    if (isNotModified(err) && etag) return { kind: "unchanged" };
+    if (isGone(err)) return { kind: "gone" };
     throw err;
   }
-  return locate(octokit, repo, top, signal, 1);
+}
+
+/** Numbers up to `top` not in `live` (as external ids), and how many are. */
+function missing(repo: RepoRef, top: number, live: ReadonlySet<number>): { removed: string[]; known: number } {
+  const removed: string[] = [];
+  let known = 0;
+  for (let n = 1; n <= top; n++) {
+    if (live.has(n)) known++;
+    else removed.push(githubExternalId(repo.fullName, n));
+  }
+  return { removed, known };
 }
 
 /** Lists every number of the repository (creation order) and reports those up to `top` that are gone. */
@@ -114,12 +144,7 @@ async function locate(octokit: Octokit, repo: RepoRef, top: number, signal: Abor
     }
     if (!hasMore(data, link, LOCATE_PER_PAGE)) break;
   }
-  const removed: string[] = [];
-  let known = 0;
-  for (let n = 1; n <= top; n++) {
-    if (live.has(n)) known++;
-    else removed.push(githubExternalId(repo.fullName, n));
-  }
   // The listing may show issues newer than `top` (created meanwhile): the next run reads them.
+  const { removed, known } = missing(repo, top, live);
   return { tally: { top, known }, removed, requests };
 }
