@@ -36,6 +36,12 @@
 // still being read, and would skip the older items of a repository that became visible later.
 // An ETag is only ever sent with the exact request it came from (same since, page, per_page).
 //
+// Edits (title, body, state) move updated_at, so the listing above brings them again: the page
+// writer updates them in place by external id. Deletions and transfers never show in a `since`
+// listing: ./deletions.ts finds them (one probe per repository, none when the run listed the
+// whole repository) and they leave with the repository's last page (`removed`). Issues a
+// listing shows as already transferred are read on their own (./moved.ts).
+//
 // Resuming: the checkpoint says where to continue and carries the state of every repository
 // read so far in this run (its position, boundary and final ETag), so a resumed run ends with
 // the same cursor as an uninterrupted one. ETags of the repositories read before the
