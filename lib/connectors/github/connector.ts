@@ -47,13 +47,13 @@
 // the same cursor as an uninterrupted one. ETags of the repositories read before the
 // interruption describe what was read then: if they changed since, the next run sees a 200.
 import type { Connector, ConnectorCredentials, DocumentInput, ItemFailure, SyncContext, SyncPage } from "@/lib/connectors/types";
-import { mapLimit } from "@/lib/connectors/kit/concurrency";
 import { githubManifest } from "./manifest";
-import { conditional, countItems, etagOf, hasMore, isGone, isNotModified, listIssuesPage, listRepositories, makeOctokit } from "./client";
+import { conditional, etagOf, hasMore, isGone, isNotModified, listIssuesPage, listRepositories, makeOctokit } from "./client";
 import { rawItemKey, transformIssue } from "./transform";
 import { checkDeletions } from "./deletions";
 import { listedElsewhere, readMovedIssue } from "./moved";
 import { buildCursor, MAX_BOUNDARY_KEYS } from "./cursor";
+import { surveyRepos } from "./survey";
 import {
   checkpointSchema,
   compareNames,
@@ -82,8 +82,6 @@ export type {
 export { GITHUB_QUOTA } from "./manifest";
 
 const DEFAULT_MAX_PAGES = 1_000;
-/** Items of surveyed first pages kept in memory for the fetch phase (the rest are requested again). */
-const SURVEY_CACHE_ITEMS = 2_000;
 
 /**
  * connect() learns the freshest /user ETag; the sync that follows (the engine hands both the
@@ -222,36 +220,7 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
       // first attempt). A repository with a final-page ETag is asked with exactly that request:
       // 304 = nothing new; 200 = that page with the news, kept for the fetch below.
       ctx.progress.stage("Counting issues and pull requests…");
-      let cacheBudget = SURVEY_CACHE_ITEMS;
-      const surveys = await mapLimit(repos, concurrency, async (repo, ri): Promise<{ count: number; survey: Survey }> => {
-        signal.throwIfAborted();
-        const st = prevState(repo.fullName);
-        const start = startOf(st);
-        if (!start.etag) {
-          const c = await countItems(octokit, repo, st.since, signal);
-          return { count: Math.max(0, c - (st.keys?.length ?? 0)), survey: { kind: "none" } };
-        }
-        try {
-          const { data, link, etag } = await listIssuesPage(octokit, repo, { since: start.since, page: start.page, perPage, etag: start.etag });
-          let count = data.filter((raw) => !isOld(st, rawItemKey(raw, repo.fullName), timeOf(raw))).length;
-          if (hasMore(data, link, perPage)) {
-            const c = await countItems(octokit, repo, st.since, signal);
-            count = Math.max(count, c - (st.keys?.length ?? 0));
-          }
-          const keep = ri >= startIndex && data.length <= cacheBudget;
-          if (keep) cacheBudget -= data.length;
-          return {
-            count,
-            survey: keep
-              ? { kind: "page", since: start.since, page: start.page, data, link, etag }
-              : { kind: "none" },
-          };
-        } catch (err) {
-          if (isNotModified(err)) return { count: 0, survey: { kind: "unchanged" } };
-          if (isGone(err)) return { count: 0, survey: { kind: "gone" } };
-          throw err;
-        }
-      });
+      const surveys = await surveyRepos({ octokit, repos, concurrency, perPage, startIndex, signal, prevState, startOf, isOld });
       ctx.progress.total(surveys.reduce((a, s) => a + s.count, 0));
 
       ctx.progress.stage("Fetching issues and pull requests…");

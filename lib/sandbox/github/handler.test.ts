@@ -360,10 +360,11 @@ describe("github sandbox: changes and per-issue answers", () => {
     const { token } = gh.account({ items: 20, fault: "item_errors" });
     const res = await fetch(`${gh.baseUrl}/repos/sandbox-user/atlas-1/issues/4`, { headers: { authorization: `token ${token}` }, redirect: "manual" });
     expect(res.status).toBe(301);
+    // A relative Location (followed on the caller's own origin); the body names GitHub's URL.
     const location = res.headers.get("location")!;
-    expect(location).toBe(`${gh.baseUrl}/repositories/977000123/issues/4`);
-    expect(await res.json()).toMatchObject({ message: "Moved Permanently", url: location });
-    expect((await fetch(location, { headers: { authorization: `token ${token}` } })).status).toBe(404);
+    expect(location).toBe("/github/repositories/977000123/issues/4");
+    expect(await res.json()).toMatchObject({ message: "Moved Permanently", url: "https://api.github.com/repositories/977000123/issues/4" });
+    expect((await fetch(new URL(location, gh.baseUrl), { headers: { authorization: `token ${token}` } })).status).toBe(404);
     // The listing still shows it, already pointing at its new repository.
     const list = (await (await get("/repos/sandbox-user/atlas-1/issues?state=all&per_page=100", token)).json()) as Array<{ number: number; repository_url: string }>;
     expect(list.find((x) => x.number === 4)!.repository_url).toBe("https://api.github.com/repos/acme-archive/private-tracker");

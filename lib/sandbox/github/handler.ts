@@ -157,7 +157,7 @@ export function createGithubSandbox(opts: GithubSandboxOptions): SandboxHandler 
       login,
       scenario,
       live: liveData(login, scenario, account.changes),
-      base: `${url.origin}${url.pathname.endsWith(subpath) ? url.pathname.slice(0, url.pathname.length - subpath.length) : ""}`,
+      basePath: url.pathname.endsWith(subpath) ? url.pathname.slice(0, url.pathname.length - subpath.length) : "",
       rate: () => {
         const b = bucketFor();
         const core = {

@@ -1,7 +1,7 @@
 // The REST routes the sandbox serves (/user, /user/repos, /repos/{owner}/{repo}/issues,
 // /rate_limit) with GitHub's query validation, page-number pagination and Link header.
 import type { SandboxScenario } from "@/lib/contract";
-import { countBelow, itemIndex, listRepos, repoIndexByName, sandboxUser, type GithubRateLimitOverview, type GithubRepo, type IssueState } from "./data";
+import { API_ORIGIN, countBelow, itemIndex, listRepos, repoIndexByName, sandboxUser, type GithubRateLimitOverview, type GithubRepo, type IssueState } from "./data";
 import { isTransferred, itemCount, liveIssue, liveIssuesPage, TRANSFER_TARGET, type LiveData } from "./live";
 
 export const DOCS = "https://docs.github.com/rest";
@@ -70,8 +70,11 @@ export interface RouteCtx {
   scenario: SandboxScenario;
   /** The dataset as it is now (seeded + the account's changes). */
   live: LiveData;
-  /** The sandbox's own base URL (absolute), for Location headers. */
-  base: string;
+  /**
+   * The sandbox's path prefix, for Location headers: relative ones, so a client follows them on
+   * the origin it called (the app may see itself under another host name than its caller).
+   */
+  basePath: string;
   rate: () => GithubRateLimitOverview;
 }
 
@@ -161,11 +164,11 @@ function getIssue(ctx: RouteCtx, owner: string, repo: string, rawNumber: string)
     throw new HttpError(410, { message: "This issue was deleted", documentation_url: "https://docs.github.com/rest/issues/issues#get-an-issue" });
   }
   if (isTransferred(ctx.live, i)) {
-    const url = `${ctx.base}/repositories/${TRANSFER_TARGET.id}/issues/${n}`;
+    const path = `/repositories/${TRANSFER_TARGET.id}/issues/${n}`;
     throw new HttpError(
       301,
-      { message: "Moved Permanently", url, documentation_url: "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects" },
-      { location: url },
+      { message: "Moved Permanently", url: `${API_ORIGIN}${path}`, documentation_url: "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects" },
+      { location: `${ctx.basePath}${path}` },
     );
   }
   return { body: liveIssue(ctx.live, j, n - 1) };
