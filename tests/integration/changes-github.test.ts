@@ -73,11 +73,14 @@ describe("GitHub: changes reach the library", () => {
     for (const id of [...edited, ...deleted]) expect(beforeIds.has(id)).toBe(true);
     for (const id of added) expect(beforeIds.has(id)).toBe(false);
 
-    // A word only a deleted item had, found before the change (for the search check after it).
+    // Search queries that find the deleted items now: a word only one of them has (its title or
+    // the start of its text), and each one's own title words.
+    const text = (h: Hit) => `${h.title.text} ${typeof h.snippet === "string" ? h.snippet : h.snippet.text}`;
+    const titleQuery = (h: Hit) => h.title.text.replace(/[^\p{L}\p{N} ]+/gu, " ").replace(/\s+/g, " ").trim();
     let onlyDeleted: { word: string; id: string } | undefined;
     for (const id of deleted) {
       const hit = before.find((h) => h.external_id === id)!;
-      const words = [...new Set(hit.title.text.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 2))];
+      const words = [...new Set(text(hit).split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 2))];
       for (const word of words) {
         const found = await library(user, word);
         if (found.length > 0 && found.every((h) => h.external_id === id)) {
@@ -86,6 +89,10 @@ describe("GitHub: changes reach the library", () => {
         }
       }
       if (onlyDeleted) break;
+    }
+    for (const id of deleted) {
+      const hits = await library(user, titleQuery(before.find((h) => h.external_id === id)!));
+      expect(hits.map((h) => h.external_id)).toContain(id);
     }
 
     const after = await syncToEnd(user);
@@ -112,8 +119,7 @@ describe("GitHub: changes reach the library", () => {
     // Gone from the search index too.
     if (onlyDeleted) expect(await library(user, onlyDeleted.word)).toEqual([]);
     for (const id of deleted) {
-      const title = before.find((h) => h.external_id === id)!.title.text;
-      const hits = await library(user, title.replace(/[^\p{L}\p{N} ]+/gu, " ").trim());
+      const hits = await library(user, titleQuery(before.find((h) => h.external_id === id)!));
       expect(hits.map((h) => h.external_id)).not.toContain(id);
     }
 
@@ -122,7 +128,7 @@ describe("GitHub: changes reach the library", () => {
     // ones missing: 2 + 2 = 4. Bounded at 2 + 3 per repository (a probe and a listing of numbers
     // each, were the repositories longer than a page).
     console.log(`[changes-github] provider requests: full sync ${fullRequests}, incremental without changes ${quietRequests}, incremental after {add:3, edit:3, delete:3} ${afterRequests}`);
-    console.log(`[changes-github] word only a deleted item had: ${onlyDeleted ? `"${onlyDeleted.word}" (${onlyDeleted.id})` : "none found among the deleted titles (checked by title instead)"}`);
+    console.log(`[changes-github] word only a deleted item had: ${onlyDeleted ? `"${onlyDeleted.word}" (${onlyDeleted.id})` : "none unique this time (each deleted item's title search found it before and not after)"}`);
     expect(quietRequests).toBeLessThanOrEqual(4);
     expect(afterRequests).toBeLessThanOrEqual(2 + 3 * 2);
     expect(afterRequests).toBeLessThan(fullRequests);
