@@ -3,7 +3,7 @@
 // call. Network errors and 5xx are retried with backoff; rate limits are waited out as the
 // provider asks, visibly (onWait), up to a maximum.
 import { SyncError, formatSeconds } from "@/lib/sync/errors";
-import { backoffMs, isRetryableStatus, rateLimitWaitMs, sleep } from "@/lib/sync/retry";
+import { backoffMs, githubSecondaryWaitMs, isRetryableStatus, rateLimitWaitMs, sleep } from "@/lib/sync/retry";
 import { nodeFetch } from "@/lib/sync/node-fetch";
 import type { Pacer } from "@/lib/sync/pacer";
 
@@ -117,7 +117,7 @@ export function createProviderFetch(opts: ProviderFetchOptions): typeof fetch {
         // Retry-After; its guidance is exponential backoff.
         (res.status === 403 && text !== undefined && /"(userRateLimitExceeded|rateLimitExceeded)"/.test(text)
           ? Math.min(64_000, 1000 * 2 ** waits) + backoffMs(0, { baseMs: 1000, random: opts.random })
-          : undefined);
+          : githubSecondaryWaitMs(res.status, text));
       if (wait !== undefined) {
         waits += 1;
         if (wait > opts.maxRateLimitWaitMs || waits > MAX_RATE_LIMIT_WAITS) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs, parseRetryAfter, rateLimitWaitMs } from "@/lib/sync/retry";
+import { backoffMs, githubSecondaryWaitMs, parseRetryAfter, rateLimitWaitMs } from "@/lib/sync/retry";
 import { formatDuration, formatSeconds } from "@/lib/sync/errors";
 
 const now = Date.parse("2026-01-01T00:00:00Z");
@@ -56,4 +56,17 @@ describe("formatSeconds / formatDuration", () => {
     [3_600_000, "1 h"],
     [7_500_000, "2 h 5 min"],
   ])("formatDuration(%d) = %s", (ms, text) => expect(formatDuration(ms)).toBe(text));
+});
+
+describe("githubSecondaryWaitMs", () => {
+  const body = JSON.stringify({ message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", documentation_url: "https://docs.github.com/rest" });
+  it("waits a minute on GitHub's secondary limit without retry-after (403 or 429)", () => {
+    expect(githubSecondaryWaitMs(403, body)).toBe(60_000);
+    expect(githubSecondaryWaitMs(429, body)).toBe(60_000);
+  });
+  it("leaves other 403s and bodies alone", () => {
+    expect(githubSecondaryWaitMs(403, JSON.stringify({ message: "Resource not accessible by integration" }))).toBeUndefined();
+    expect(githubSecondaryWaitMs(500, body)).toBeUndefined();
+    expect(githubSecondaryWaitMs(403, undefined)).toBeUndefined();
+  });
 });

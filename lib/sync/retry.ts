@@ -35,6 +35,16 @@ export function rateLimitWaitMs(status: number, headers: Headers, nowMs: number)
   return DEFAULT_RATE_LIMIT_WAIT_MS;
 }
 
+/**
+ * GitHub's secondary rate limit answered without `retry-after` and with requests left: "wait for
+ * at least one minute before retrying" (GitHub REST docs, "Rate limits for the REST API",
+ * "Handle rate limit errors appropriately"). Read from the body, the only place that says so.
+ */
+export const GITHUB_SECONDARY_WAIT_MS = 60_000;
+export function githubSecondaryWaitMs(status: number, text: string | undefined): number | undefined {
+  return (status === 403 || status === 429) && text !== undefined && /exceeded a secondary rate limit/i.test(text) ? GITHUB_SECONDARY_WAIT_MS : undefined;
+}
+
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 && status !== 501;
 }

@@ -98,6 +98,11 @@ function pagesFor(c: number, perPage: number): number {
   return c < perPage ? 1 : 1 + pagesFor(c - perPage + 1, perPage);
 }
 
+function withoutTallyEtags(cursor: GithubCursor | undefined): unknown {
+  if (!cursor?.tally) return cursor;
+  return { ...cursor, tally: Object.fromEntries(Object.entries(cursor.tally).map(([k, t]) => [k, { top: t.top, known: t.known }])) };
+}
+
 /** Every externalId the sandbox holds for `items` items. */
 function allIds(items: number, login = "sandbox-user"): string[] {
   const ids: string[] = [];
@@ -135,8 +140,14 @@ describe("github connector: sync", () => {
     expect(rec.stages).toEqual(["Listing repositories…", "Counting issues and pull requests…", "Fetching issues and pull requests…"]);
     const pageCount = Array.from({ length: 20 }, (_, j) => pagesFor(countBelow(j, items), 100)).reduce((a, b) => a + b, 0);
     expect(pageCount).toBeGreaterThan(20); // some repositories need several pages
-    // 1 repository list + 20 counts + the pages.
-    expect(rec.requests).toHaveLength(1 + 20 + pageCount);
+    // 1 repository list + 20 counts + the pages + a deletion probe for each repository whose
+    // next listing starts at a `since` (more than one page: the probe's ETag for next time).
+    const multiPage = Array.from({ length: 20 }, (_, j) => pagesFor(countBelow(j, items), 100)).filter((p) => p > 1).length;
+    expect(multiPage).toBeGreaterThan(0);
+    expect(multiPage).toBeLessThan(20);
+    expect(rec.requests).toHaveLength(1 + 20 + pageCount + multiPage);
+    expect(rec.requests.filter((u) => /sort=created/.test(u) && /per_page=1(&|$)/.test(u))).toHaveLength(multiPage);
+    expect(Object.keys(cursor!.tally ?? {})).toHaveLength(20);
     expect(pages).toHaveLength(pageCount);
     for (const p of pages) {
       expect(p.labels).toHaveLength(p.documents.length);
@@ -180,7 +191,8 @@ describe("github connector: sync", () => {
     expect(rec.totals).toEqual([10]);
     expect(second.cursor!.since).toBe("2026-01-01T02:09:00Z"); // item 129
     // The repository list and each repository's page changed (200); the page the survey got
-    // is the one the fetch uses: 1 + 3 requests in all.
+    // is the one the fetch uses: 1 + 3 requests in all. That page lists the whole repository
+    // (no `since`), so it also shows that nothing was deleted: no deletion probe.
     expect(rec.sent.map((r) => [r.status, r.ifNoneMatch !== null])).toEqual(Array.from({ length: 4 }, () => [200, true]));
 
     // Nothing changed: 304s only, nothing yielded, the same cursor.
@@ -206,7 +218,12 @@ describe("github connector: sync", () => {
     const boundary = [0, 1, 2].map((j) => `sandbox-user/${repoName(j)}#${countBelow(j, 120)}`);
     expect(ids.filter((id) => !newIds.includes(id)).sort()).toEqual(boundary.sort());
     expect(rec.totals).toEqual([ids.length]);
-    for (const q of rec.requests.filter((u) => u.includes("/issues?"))) expect(new URL(q).searchParams.get("since")).not.toBeNull();
+    // Listings start at each repository's position; without a tally, the deletion check lists
+    // the repository's numbers once (sort=created) to learn it.
+    for (const q of rec.requests.filter((u) => u.includes("/issues?") && !u.includes("sort=created"))) expect(new URL(q).searchParams.get("since")).not.toBeNull();
+    for (let j = 0; j < 3; j++) {
+      expect(second.cursor!.tally![`sandbox-user/${repoName(j)}`]).toEqual({ top: countBelow(j, 130), known: countBelow(j, 130) });
+    }
     expect(second.cursor!.since).toBe("2026-01-01T02:09:00Z");
   });
 
@@ -234,7 +251,9 @@ describe("github connector: sync", () => {
       const ids = [...partial.docs, ...rest.docs].map((d) => d.externalId);
       expect(ids).toHaveLength(120); // nothing repeated
       expect(ids.sort()).toEqual(allIds(120)); // nothing lost
-      expect(rest.cursor).toEqual(whole.cursor);
+      // The same cursor, except that a repository interrupted mid-way has its deletion tally from
+      // a full listing of numbers, without a probe ETag (the next run's probe is unconditional).
+      expect(withoutTallyEtags(rest.cursor)).toEqual(withoutTallyEtags(whole.cursor));
       expect(rec.totals).toEqual([120]); // the whole run's total, as on the first attempt
     }
 
@@ -317,14 +336,18 @@ describe("github connector: sync", () => {
     const { token } = gh.account({ items: 120, fault: "item_errors" });
     const { ctx, rec } = makeCtx(token);
     const { docs, failures } = await run(githubConnector, ctx);
-    expect(failures).toHaveLength(12); // i % 10 === 3 for i < 120
+    expect(failures).toHaveLength(12); // i % 10 === 3 for i < 120: transferred while listed
     expect(docs).toHaveLength(108);
     expect(rec.totals).toEqual([120]);
     for (const f of failures) {
       expect(f.externalId).toMatch(/^sandbox-user\/[a-z]+-\d+#\d+$/);
-      expect(f.reason).toBe(UNREADABLE);
-      expect(f.detail).toBe("GitHub sent a malformed item: title should be a string, got null");
+      expect(f.reason).toBe("This issue was moved to another repository (or deleted there) and your GitHub account cannot see it, so it is not in your library.");
+      expect(f.title).toEqual(expect.any(String));
+      // Octokit's fetch followed the 301 to the new home, which answered 404.
+      expect(f.detail).toMatch(/^GET \/repos\/sandbox-user\/[a-z]+-\d+\/issues\/\d+: 301 Moved Permanently, then HTTP 404 Not Found at http:\/\/127\.0\.0\.1:\d+\/github\/repositories\/977000123\/issues\/\d+$/);
     }
+    // Each one was read on its own, once (fetch follows the redirect itself); nothing else was.
+    expect(rec.requests.filter((u) => /\/issues\/\d+$/.test(new URL(u).pathname))).toHaveLength(12);
     const brokenIds = new Set<string>();
     for (let i = 3; i < 120; i += 10) {
       const j = i % Math.min(Math.floor(i / 50) + 1, 20);
@@ -393,7 +416,7 @@ describe("github connector: conditional requests", () => {
     const first = await run(githubConnector, full.ctx);
     expect(first.docs).toHaveLength(items);
     expect(full.rec.sent.every((r) => r.status === 200 && r.ifNoneMatch === null)).toBe(true);
-    expect(full.rec.sent).toHaveLength(1 + 1 + 20 + 63); // /user, repositories, counts, pages
+    expect(full.rec.sent).toHaveLength(1 + 1 + 20 + 63 + 20); // /user, repositories, counts, pages, deletion probes
     const remaining = String(5_000 - full.rec.sent.length);
     expect(Math.min(...full.rec.sent.map((r) => Number(r.remaining)))).toBe(Number(remaining));
     const cursor = JSON.parse(JSON.stringify(first.cursor)) as GithubCursor;
@@ -420,9 +443,9 @@ describe("github connector: conditional requests", () => {
     const second = await run(githubConnector, again.ctx);
     expect(second.pages).toEqual([]);
     expect(again.rec.totals).toEqual([0]);
-    expect(again.rec.sent).toHaveLength(22);
-    expect(again.rec.sent.map((r) => r.status)).toEqual(Array.from({ length: 22 }, () => 304));
-    expect(again.rec.sent.map((r) => r.remaining)).toEqual(Array.from({ length: 22 }, () => remaining));
+    expect(again.rec.sent).toHaveLength(42); // + one conditional deletion probe per repository
+    expect(again.rec.sent.map((r) => r.status)).toEqual(Array.from({ length: 42 }, () => 304));
+    expect(again.rec.sent.map((r) => r.remaining)).toEqual(Array.from({ length: 42 }, () => remaining));
     expect(again.rec.sent.every((r) => r.ifNoneMatch !== null)).toBe(true);
     expect(second.cursor).toEqual(cursor);
 
@@ -435,12 +458,14 @@ describe("github connector: conditional requests", () => {
     expect(changed.docs.map((d) => d.externalId).sort()).toEqual(newIds.sort());
     expect(third.rec.totals).toEqual([10]);
     const byPath = new Map(third.rec.sent.map((r) => [new URL(r.url).pathname.replace(/^\/github/, ""), r.status]));
-    expect(third.rec.sent).toHaveLength(22); // the survey's page is the fetch's: nothing asked twice
+    // The survey's page is the fetch's: nothing asked twice; + 20 deletion probes.
+    expect(third.rec.sent).toHaveLength(42);
     expect(byPath.get("/user")).toBe(304);
     expect(byPath.get("/user/repos")).toBe(200); // the repositories' updated_at moved
     for (let j = 0; j < 20; j++) expect(byPath.get(`/repos/sandbox-user/${repoName(j)}/issues`)).toBe(j < 10 ? 200 : 304);
-    // Quota: the repository list and the 10 changed repositories, nothing else.
-    expect(Math.min(...third.rec.sent.map((r) => Number(r.remaining)))).toBe(Number(remaining) - 11);
+    // Quota: the repository list, the 10 changed repositories and their probes (at a new
+    // position, so unconditional); the other 10 probes answer 304.
+    expect(Math.min(...third.rec.sent.map((r) => Number(r.remaining)))).toBe(Number(remaining) - 21);
     expect(changed.cursor!.etags.issues[atlas]!.etag).not.toBe(cursor.etags.issues[atlas]!.etag);
     expect(changed.cursor!.etags.issues["sandbox-user/kepler-18"]).toEqual(cursor.etags.issues["sandbox-user/kepler-18"]);
     expect(changed.cursor!.boundary[atlas]).toEqual([`${atlas}#373`]);
@@ -449,7 +474,7 @@ describe("github connector: conditional requests", () => {
     const fourth = makeCtx(token, { cursor: changed.cursor, credentials });
     await githubConnector.connect(fourth.ctx);
     expect((await run(githubConnector, fourth.ctx)).pages).toEqual([]);
-    expect(fourth.rec.sent.map((r) => r.status)).toEqual(Array.from({ length: 22 }, () => 304));
+    expect(fourth.rec.sent.map((r) => r.status)).toEqual(Array.from({ length: 42 }, () => 304));
   });
 
   it("connect answers from the cursor on 304 and still rejects a bad token", async () => {

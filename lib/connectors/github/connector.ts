@@ -36,15 +36,24 @@
 // still being read, and would skip the older items of a repository that became visible later.
 // An ETag is only ever sent with the exact request it came from (same since, page, per_page).
 //
+// Edits (title, body, state) move updated_at, so the listing above brings them again: the page
+// writer updates them in place by external id. Deletions and transfers never show in a `since`
+// listing: ./deletions.ts finds them (one probe per repository, none when the run listed the
+// whole repository) and they leave with the repository's last page (`removed`). Issues a
+// listing shows as already transferred are read on their own (./moved.ts).
+//
 // Resuming: the checkpoint says where to continue and carries the state of every repository
 // read so far in this run (its position, boundary and final ETag), so a resumed run ends with
 // the same cursor as an uninterrupted one. ETags of the repositories read before the
 // interruption describe what was read then: if they changed since, the next run sees a 200.
 import type { Connector, ConnectorCredentials, DocumentInput, ItemFailure, SyncContext, SyncPage } from "@/lib/connectors/types";
-import { mapLimit } from "@/lib/connectors/kit/concurrency";
 import { githubManifest } from "./manifest";
-import { conditional, countItems, etagOf, hasMore, isGone, isNotModified, listIssuesPage, listRepositories, makeOctokit } from "./client";
+import { conditional, etagOf, hasMore, isGone, isNotModified, listIssuesPage, listRepositories, makeOctokit } from "./client";
 import { rawItemKey, transformIssue } from "./transform";
+import { checkDeletions } from "./deletions";
+import { listedElsewhere, readMovedIssue } from "./moved";
+import { buildCursor, MAX_BOUNDARY_KEYS } from "./cursor";
+import { surveyRepos } from "./survey";
 import {
   checkpointSchema,
   compareNames,
@@ -73,10 +82,6 @@ export type {
 export { GITHUB_QUOTA } from "./manifest";
 
 const DEFAULT_MAX_PAGES = 1_000;
-/** Items at one boundary time kept in the cursor (beyond: they may come once more, harmlessly). */
-const MAX_BOUNDARY_KEYS = 100;
-/** Items of surveyed first pages kept in memory for the fetch phase (the rest are requested again). */
-const SURVEY_CACHE_ITEMS = 2_000;
 
 /**
  * connect() learns the freshest /user ETag; the sync that follows (the engine hands both the
@@ -131,7 +136,8 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
         const since = prev.repos ? prev.repos[fullName] : prev.since;
         const keys = since !== undefined ? prev.boundary[fullName] : undefined;
         const last = prev.issues[fullName];
-        return { ...(since !== undefined ? { since } : {}), ...(keys ? { keys } : {}), ...(last ? { last } : {}) };
+        const tally = prev.tally[fullName];
+        return { ...(since !== undefined ? { since } : {}), ...(keys ? { keys } : {}), ...(last ? { last } : {}), ...(tally ? { tally } : {}) };
       };
       /** Where the next listing of a repository starts, and the ETag of exactly that request. */
       const startOf = (st: GithubRepoState): { since: string | undefined; page: number; etag: string | undefined } => {
@@ -189,7 +195,7 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
       // What this run has read, per repository (the previous attempts' part from the checkpoint).
       const runState = new Map<string, RepoRun>();
       for (const [name, s] of Object.entries(checkpoint?.state ?? {})) {
-        runState.set(name, { since: s.since, keys: new Set(s.keys ?? []), last: s.last });
+        runState.set(name, { since: s.since, keys: new Set(s.keys ?? []), last: s.last, ...(s.tally ? { tally: s.tally } : {}) });
       }
       for (const [name, seenAt] of Object.entries(checkpoint?.seen ?? {})) {
         if (runState.has(name)) continue;
@@ -204,6 +210,7 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
             ...(r.since !== undefined ? { since: r.since } : {}),
             ...(r.keys.size ? { keys: [...r.keys].slice(0, MAX_BOUNDARY_KEYS) } : {}),
             ...(r.last ? { last: r.last } : {}),
+            ...(r.tally ? { tally: r.tally } : {}),
           };
         }
         return out;
@@ -213,36 +220,7 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
       // first attempt). A repository with a final-page ETag is asked with exactly that request:
       // 304 = nothing new; 200 = that page with the news, kept for the fetch below.
       ctx.progress.stage("Counting issues and pull requests…");
-      let cacheBudget = SURVEY_CACHE_ITEMS;
-      const surveys = await mapLimit(repos, concurrency, async (repo, ri): Promise<{ count: number; survey: Survey }> => {
-        signal.throwIfAborted();
-        const st = prevState(repo.fullName);
-        const start = startOf(st);
-        if (!start.etag) {
-          const c = await countItems(octokit, repo, st.since, signal);
-          return { count: Math.max(0, c - (st.keys?.length ?? 0)), survey: { kind: "none" } };
-        }
-        try {
-          const { data, link, etag } = await listIssuesPage(octokit, repo, { since: start.since, page: start.page, perPage, etag: start.etag });
-          let count = data.filter((raw) => !isOld(st, rawItemKey(raw, repo.fullName), timeOf(raw))).length;
-          if (hasMore(data, link, perPage)) {
-            const c = await countItems(octokit, repo, st.since, signal);
-            count = Math.max(count, c - (st.keys?.length ?? 0));
-          }
-          const keep = ri >= startIndex && data.length <= cacheBudget;
-          if (keep) cacheBudget -= data.length;
-          return {
-            count,
-            survey: keep
-              ? { kind: "page", since: start.since, page: start.page, data, link, etag }
-              : { kind: "none" },
-          };
-        } catch (err) {
-          if (isNotModified(err)) return { count: 0, survey: { kind: "unchanged" } };
-          if (isGone(err)) return { count: 0, survey: { kind: "gone" } };
-          throw err;
-        }
-      });
+      const surveys = await surveyRepos({ octokit, repos, concurrency, perPage, startIndex, signal, prevState, startOf, isOld });
       ctx.progress.total(surveys.reduce((a, s) => a + s.count, 0));
 
       ctx.progress.stage("Fetching issues and pull requests…");
@@ -250,16 +228,31 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
         const repo = repos[ri]!;
         const resuming = ri === startIndex && resumeAt !== undefined;
         let survey = surveys[ri]!.survey;
-        // 304: exactly as the last complete run left it; its cursor entry carries over.
-        if (survey.kind === "unchanged" && !resuming) continue;
-
         const prior = prevState(repo.fullName);
+        // 304: nothing new or edited, exactly as the last complete run left it; its cursor entry
+        // carries over. Deletions do not show in that listing: the deletion check still runs.
+        if (survey.kind === "unchanged" && !resuming) {
+          // A 304 on a listing of the whole repository (no `since`) also says nothing was deleted.
+          const check =
+            prior.last?.since === null
+              ? { tally: prior.tally, removed: [] }
+              : await checkDeletions(octokit, repo, prior.tally, new Set(), { wholeRepo: false, probeNext: true }, signal);
+          runState.set(repo.fullName, { since: prior.since, keys: new Set(prior.keys ?? []), last: prior.last, tally: check.tally });
+          if (check.removed.length) {
+            yield { documents: [], failures: [], removed: check.removed, checkpoint: { repoIndex: ri + 1, page: 1, since: null, after: repo.fullName, state: snapshot() } };
+          }
+          continue;
+        }
+
         const run: RepoRun = runState.get(repo.fullName) ?? { since: prior.since, keys: new Set(prior.keys ?? []), last: undefined };
         run.last = undefined;
         runState.set(repo.fullName, run);
         const start = startOf(prior);
         let pos: Position = resuming && resumeAt ? resumeAt : { since: start.since, page: start.page, boundary: new Set() };
         resumeAt = undefined;
+        // Issue numbers this run's listing returned (for the deletion check), and whether it covers all.
+        const listed = new Set<number>();
+        const wholeRepo = pos.since === undefined && pos.page === 1;
         if (survey.kind === "page" && (survey.since !== pos.since || survey.page !== pos.page)) survey = { kind: "none" };
 
         for (let pages = 1; ; pages++) {
@@ -289,6 +282,8 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
           const documents: DocumentInput[] = [];
           const failures: ItemFailure[] = [];
           const labels: string[] = [];
+          const removed: string[] = [];
+          const moved: Array<{ number: number; title: string | undefined }> = [];
           let newest: string | undefined;
           const keysAt = new Map<string, number>(); // item key -> updated_at ms, for the boundary
           for (const raw of data) {
@@ -308,14 +303,34 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
             }
             // Already handled on the previous page of this run (inclusive `since`, unchanged since).
             if (t && sinceMs !== undefined && t.ms === sinceMs && pos.boundary.has(key)) continue;
+            const number = (raw as { number?: unknown } | null)?.number;
+            if (typeof number === "number" && Number.isInteger(number) && number > 0) listed.add(number);
             // Already handled by the last complete run, unchanged since.
             if (isOld(prior, key, t)) continue;
+            if (typeof number === "number" && listedElsewhere(raw, repo)) {
+              const title = (raw as { title?: unknown }).title;
+              moved.push({ number, title: typeof title === "string" ? title : undefined });
+              continue;
+            }
             const result = transformIssue(raw, repo.fullName);
             if (result.ok) {
               documents.push(result.document);
               labels.push(result.label);
             } else {
               failures.push(result.failure);
+            }
+          }
+
+          // Transferred while listed: read each on its own (./moved.ts).
+          for (const m of moved) {
+            signal.throwIfAborted();
+            const outcome = await readMovedIssue(octokit, repo, m.number, m.title);
+            if (outcome.removed) removed.push(outcome.removed);
+            if (outcome.kind === "document") {
+              documents.push(outcome.document);
+              labels.push(outcome.label);
+            } else {
+              failures.push(outcome.failure);
             }
           }
 
@@ -329,6 +344,14 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
           if (!more) {
             // The final page: the next run starts with exactly this request (never a full page).
             if (!cap && etag && pos.page === 1) run.last = { etag, since: pos.since ?? null, page: 1, perPage };
+            // Deleted or transferred since the last run: they leave the library with this page.
+            if (!cap) {
+              // The next run re-reads the whole repository when this final page had no `since`.
+              const probeNext = run.last?.since !== null;
+              const check = await checkDeletions(octokit, repo, prior.tally, listed, { wholeRepo, probeNext }, signal);
+              run.tally = check.tally;
+              removed.push(...check.removed);
+            }
             next = { repoIndex: ri + 1, page: 1, since: null, after: repo.fullName };
           } else {
             const newestMs = newest !== undefined ? Date.parse(newest) : undefined;
@@ -350,34 +373,12 @@ export function createGithubConnector(options: GithubConnectorOptions = {}): Con
             };
           }
           next.state = snapshot();
-          yield { documents, failures, labels, checkpoint: next };
+          yield { documents, failures, labels, ...(removed.length ? { removed } : {}), checkpoint: next };
           if (!more) break;
         }
       }
 
-      // The cursor: this run's state where it read a repository, the last run's elsewhere.
-      const cursor: GithubCursor = { since: null, repos: {}, boundary: {}, etags: { issues: {} } };
-      let newestSeen: string | undefined;
-      for (const r of repos) {
-        const live = runState.get(r.fullName);
-        const st: GithubRepoState = live
-          ? { since: live.since, keys: [...live.keys], ...(live.last ? { last: live.last } : {}) }
-          : prevState(r.fullName);
-        if (st.since === undefined) continue;
-        cursor.repos[r.fullName] = st.since;
-        newestSeen = later(newestSeen, st.since);
-        if (st.keys?.length) cursor.boundary[r.fullName] = st.keys.slice(0, MAX_BOUNDARY_KEYS);
-        if (st.last) cursor.etags.issues[r.fullName] = st.last;
-      }
-      // An empty repository has no `since` but may still have a final-page ETag.
-      for (const r of repos) {
-        if (cursor.repos[r.fullName] !== undefined) continue;
-        const live = runState.get(r.fullName);
-        const last = live ? live.last : prevState(r.fullName).last;
-        if (last && last.since === null) cursor.etags.issues[r.fullName] = last;
-      }
-      cursor.since = newestSeen ?? prev.since ?? null;
-      if (listing.pages) cursor.etags.repoPages = listing.pages;
+      const cursor = buildCursor(repos, runState, prevState, prev.since, listing.pages);
       const fresh = connectedUsers.get(ctx.credentials);
       const user = fresh && fresh.token === ctx.credentials.accessToken ? { etag: fresh.etag, login: fresh.login } : prev.user;
       if (user) cursor.etags.user = user;

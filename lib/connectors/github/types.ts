@@ -27,8 +27,21 @@ export interface GithubEtags {
   issues: Record<string, GithubListingEtag>;
 }
 
+/**
+ * What the deletion check knows of a repository (./deletions.ts): `top` is the highest issue
+ * number read, `known` how many issues with a number up to `top` were live at the last check
+ * (so the one at position `known` in creation order is `top`), `etag` that probe's ETag.
+ */
+export interface GithubTally {
+  top: number;
+  known: number;
+  etag?: string;
+}
+
 export interface GithubCursor {
   since: string | null;
+  /** Per repository, for the deletion check. */
+  tally?: Record<string, GithubTally>;
   /** Newest updated_at read, per repository. */
   repos: Record<string, string>;
   /** Items read at exactly repos[name] (at most MAX_BOUNDARY_KEYS per repository). */
@@ -41,6 +54,7 @@ export interface GithubRepoState {
   since?: string;
   keys?: string[];
   last?: GithubListingEtag;
+  tally?: GithubTally;
 }
 
 /**
@@ -77,11 +91,18 @@ export const etagEntrySchema = z.object({
   perPage: z.number().int().min(1).max(100),
 });
 
+export const tallySchema = z.object({
+  top: z.number().int().min(0),
+  known: z.number().int().min(0),
+  etag: z.string().min(1).optional(),
+});
+
 export const fullNameSchema = z.string().regex(/^[^/\s]+\/[^/\s]+$/);
 
 export const cursorSchema = z.object({
   since: z.string().nullish(),
   repos: z.record(z.string(), z.string()).nullish(),
+  tally: z.record(z.string(), tallySchema).nullish().catch(undefined),
   boundary: z.record(z.string(), z.array(z.string())).nullish().catch(undefined),
   etags: z
     .object({
@@ -97,6 +118,7 @@ export const repoStateSchema = z.object({
   since: z.string().optional(),
   keys: z.array(z.string()).optional(),
   last: etagEntrySchema.optional(),
+  tally: tallySchema.optional(),
 });
 
 export const checkpointSchema = z.object({
@@ -133,6 +155,8 @@ export interface RepoRun {
   since: string | undefined;
   keys: Set<string>;
   last: GithubListingEtag | undefined;
+  /** The deletion check's result, once done in this run. */
+  tally?: GithubTally;
 }
 
 /** What the survey learnt about a repository, for the fetch phase. */
@@ -145,6 +169,7 @@ export type Survey =
 export interface ParsedCursor {
   since: string | undefined;
   repos: Record<string, string> | undefined;
+  tally: Record<string, GithubTally>;
   boundary: Record<string, string[]>;
   user: { etag: string; login: string } | undefined;
   repoPages: GithubRepoPageEtag[] | undefined;
@@ -153,12 +178,13 @@ export interface ParsedCursor {
 
 export function parseCursor(raw: unknown): ParsedCursor {
   const parsed = cursorSchema.safeParse(raw);
-  const empty: ParsedCursor = { since: undefined, repos: undefined, boundary: {}, user: undefined, repoPages: undefined, issues: {} };
+  const empty: ParsedCursor = { since: undefined, repos: undefined, tally: {}, boundary: {}, user: undefined, repoPages: undefined, issues: {} };
   if (!parsed.success) return empty;
   const c = parsed.data;
   return {
     since: c.since ?? undefined,
     repos: c.repos ?? undefined,
+    tally: c.tally ?? {},
     boundary: c.boundary ?? {},
     user: c.etags?.user ?? undefined,
     repoPages: c.etags?.repoPages ?? undefined,

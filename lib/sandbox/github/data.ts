@@ -23,9 +23,6 @@ export type GithubRateLimitOverview = RestEndpointMethodTypes["rateLimit"]["get"
 type SimpleUser = GithubRepo["owner"];
 type IssueLabel = Exclude<GithubIssue["labels"][number], string>;
 
-/** What the `item_errors` fault serves instead of a well-formed item. */
-export type BrokenGithubIssue = Omit<GithubIssue, "title" | "user"> & { title: null; user: null };
-
 export const API_ORIGIN = "https://api.github.com";
 export const WEB_ORIGIN = "https://github.com";
 export const DEFAULT_LOGIN = "sandbox-user";
@@ -212,7 +209,7 @@ export function isClosedRank(r: number): boolean {
   return (r + 1) % 3 === 0;
 }
 
-/** The `item_errors` fault breaks these items. */
+/** The `item_errors` fault: these items were transferred away (./live.ts isTransferred). */
 export function isBrokenItemIndex(i: number): boolean {
   return i % 10 === 3;
 }
@@ -479,14 +476,12 @@ export interface IssueQuery {
   direction: "asc" | "desc";
   page: number;
   perPage: number;
-  /** The item_errors fault: items with isBrokenItemIndex(i) lose their title and user. */
-  breakItems?: boolean;
 }
 
 export interface IssuePage {
   /** Number of items matching the filters (all pages). */
   total: number;
-  data: Array<GithubIssue | BrokenGithubIssue>;
+  data: GithubIssue[];
 }
 
 interface RankSelector {
@@ -515,13 +510,11 @@ export function issuesPage(login: string, items: number, j: number, q: IssueQuer
   const total = sel.count(rHi) - base;
   const start = (q.page - 1) * q.perPage;
   const end = Math.min(start + q.perPage, total);
-  const data: Array<GithubIssue | BrokenGithubIssue> = [];
+  const data: GithubIssue[] = [];
   for (let k = start; k < end; k++) {
     const pos = q.direction === "asc" ? k : total - 1 - k;
     const r = sel.nth(base + pos);
-    const issue = makeIssue(login, j, r);
-    if (q.breakItems && isBrokenItemIndex(itemIndex(j, r))) data.push({ ...issue, title: null, user: null });
-    else data.push(issue);
+    data.push(makeIssue(login, j, r));
   }
   return { total, data };
 }

@@ -23,12 +23,29 @@ function get(path: string, token?: string, headers: Record<string, string> = {},
 }
 
 describe("github sandbox: auth and errors", () => {
-  it("answers 401 with GitHub's body for a missing or unknown token", async () => {
-    for (const res of [await get("/user"), await get("/user", "nope"), await fetch(`${gh.baseUrl}/user`, { headers: { authorization: "Bearer nope" } })]) {
+  it("answers 401 with GitHub's body for an unknown token, and 'Requires authentication' without one", async () => {
+    for (const res of [await get("/user", "nope"), await fetch(`${gh.baseUrl}/user`, { headers: { authorization: "Bearer nope" } })]) {
       expect(res.status).toBe(401);
       expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
       expect(await res.json()).toEqual(BAD_CREDENTIALS);
+      // 401s carry the unauthenticated limit's headers (60 an hour per address).
+      expect(res.headers.get("x-ratelimit-limit")).toBe("60");
+      expect(Number(res.headers.get("x-ratelimit-remaining"))).toBeLessThan(60);
     }
+    const none = await get("/user");
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({ message: "Requires authentication", documentation_url: "https://docs.github.com/rest" });
+    expect(none.headers.get("x-ratelimit-limit")).toBe("60");
+  });
+
+  it("refuses the 61st unauthenticated request of the hour with 403", async () => {
+    const handler = createGithubSandbox({ resolveToken: async () => null, now: () => Date.UTC(2026, 1, 2) });
+    const call = () => handler(new Request("http://sandbox.test/github/user", { headers: { "x-forwarded-for": "203.0.113.9" } }), "/user");
+    for (let k = 0; k < 60; k++) expect((await call()).status).toBe(401);
+    const over = await call();
+    expect(over.status).toBe(403);
+    expect(over.headers.get("x-ratelimit-remaining")).toBe("0");
+    expect(((await over.json()) as { message: string }).message).toMatch(/^API rate limit exceeded for 203\.0\.113\.9\./);
   });
 
   it("accepts both `token` and `Bearer` schemes", async () => {
@@ -259,7 +276,11 @@ describe("github sandbox: quotas", () => {
     ]);
     const handler = createGithubSandbox({ resolveToken: async (t) => accounts.get(t) ?? null, now: () => clock });
     const call = (t: string) => handler(new Request("http://sandbox.test/github/user", { headers: { authorization: `token ${t}` } }), "/user");
-    for (let k = 0; k < 4_999; k++) await call("a");
+    // 100 ms apart: under the secondary limit (900 a minute), so only the hourly one bites.
+    for (let k = 0; k < 4_999; k++) {
+      await call("a");
+      clock += 100;
+    }
     const lastOk = await call("b");
     expect(lastOk.status).toBe(200);
     expect(lastOk.headers.get("x-ratelimit-remaining")).toBe("0");
@@ -269,7 +290,7 @@ describe("github sandbox: quotas", () => {
     expect(over.headers.get("retry-after")).toBeNull(); // GitHub's primary limit only says x-ratelimit-reset
     expect(((await over.json()) as { message: string }).message).toBe("API rate limit exceeded for user ID 1.");
     expect((await call("c")).status).toBe(200);
-    clock += 3_600_000;
+    clock += 3_600_000 - 4_999 * 100;
     const fresh = await call("a");
     expect(fresh.status).toBe(200);
     expect(fresh.headers.get("x-ratelimit-remaining")).toBe("4999");
@@ -304,5 +325,63 @@ describe("github sandbox: latency and hang", () => {
     setTimeout(() => controller.abort(), 100);
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
     expect(performance.now() - t).toBeLessThan(800);
+  });
+});
+
+describe("github sandbox: changes and per-issue answers", () => {
+  it("applies the change log: edits move to the end of sort=updated, deletes leave every listing and answer 410", async () => {
+    const { token, account } = gh.account({ items: 40 });
+    const at = Date.UTC(2026, 11, 6, 12);
+    account.changes = [
+      { seq: 1, kind: "add", index: 40, at },
+      { seq: 2, kind: "edit", index: 2, at: at + 1000 },
+      { seq: 3, kind: "delete", index: 5, at: at + 2000 },
+    ];
+    const res = await get("/repos/sandbox-user/atlas-1/issues?state=all&sort=updated&direction=asc&per_page=100", token);
+    const list = (await res.json()) as Array<{ number: number; title: string; updated_at: string; created_at: string; state: string }>;
+    expect(list.map((x) => x.number)).not.toContain(6);
+    expect(list).toHaveLength(40);
+    expect(list.at(-1)).toMatchObject({ number: 3, title: expect.stringMatching(/\(edited\)$/), updated_at: "2026-12-06T12:00:01Z" });
+    expect(list.at(-2)).toMatchObject({ number: 41, state: "open", created_at: "2026-12-06T12:00:00Z" });
+    const since = await get("/repos/sandbox-user/atlas-1/issues?state=all&since=2026-12-06T12:00:00Z", token);
+    expect(((await since.json()) as Array<{ number: number }>).map((x) => x.number).sort()).toEqual([3, 41]);
+    const byCreated = (await (await get("/repos/sandbox-user/atlas-1/issues?state=all&sort=created&direction=asc&per_page=100", token)).json()) as Array<{ number: number }>;
+    expect(byCreated.map((x) => x.number)).toEqual([...Array.from({ length: 41 }, (_, k) => k + 1)].filter((n) => n !== 6));
+    const one = await get("/repos/sandbox-user/atlas-1/issues/3", token);
+    expect(one.status).toBe(200);
+    expect(((await one.json()) as { title: string }).title).toMatch(/\(edited\)$/);
+    const gone = await get("/repos/sandbox-user/atlas-1/issues/6", token);
+    expect(gone.status).toBe(410);
+    expect(gone.headers.get("x-ratelimit-limit")).toBe("5000");
+    expect((await get("/repos/sandbox-user/atlas-1/issues/99", token)).status).toBe(404);
+  });
+
+  it("item_errors: a transferred issue answers 301 with GitHub's redirect body, and its new home 404", async () => {
+    const { token } = gh.account({ items: 20, fault: "item_errors" });
+    const res = await fetch(`${gh.baseUrl}/repos/sandbox-user/atlas-1/issues/4`, { headers: { authorization: `token ${token}` }, redirect: "manual" });
+    expect(res.status).toBe(301);
+    // A relative Location (followed on the caller's own origin); the body names GitHub's URL.
+    const location = res.headers.get("location")!;
+    expect(location).toBe("/github/repositories/977000123/issues/4");
+    expect(await res.json()).toMatchObject({ message: "Moved Permanently", url: "https://api.github.com/repositories/977000123/issues/4" });
+    expect((await fetch(new URL(location, gh.baseUrl), { headers: { authorization: `token ${token}` } })).status).toBe(404);
+    // The listing still shows it, already pointing at its new repository.
+    const list = (await (await get("/repos/sandbox-user/atlas-1/issues?state=all&per_page=100", token)).json()) as Array<{ number: number; repository_url: string }>;
+    expect(list.find((x) => x.number === 4)!.repository_url).toBe("https://api.github.com/repos/acme-archive/private-tracker");
+    expect(list.find((x) => x.number === 5)!.repository_url).toBe("https://api.github.com/repos/sandbox-user/atlas-1");
+  });
+
+  it("refuses the 901st request of a minute with GitHub's secondary rate limit (403, retry-after, message)", async () => {
+    const clock = Date.UTC(2026, 1, 3);
+    const scenario = { items: 5, latency_ms: 0, fault: "none" } as const;
+    const key = `secondary-${Date.now()}`;
+    const handler = createGithubSandbox({ resolveToken: async () => ({ key, scenario }), now: () => clock });
+    const call = () => handler(new Request("http://sandbox.test/github/user", { headers: { authorization: "token t" } }), "/user");
+    for (let k = 0; k < 900; k++) expect((await call()).status).toBe(200);
+    const over = await call();
+    expect(over.status).toBe(403);
+    expect(over.headers.get("retry-after")).toBe("60");
+    expect(Number(over.headers.get("x-ratelimit-remaining"))).toBeGreaterThan(0);
+    expect(((await over.json()) as { message: string }).message).toMatch(/^You have exceeded a secondary rate limit\. Please wait a few minutes before you try again\./);
   });
 });

@@ -4,10 +4,11 @@
 // Web-standard Request/Response only, so it mounts both in a Next.js route handler and in the
 // node:http adapter of ../http.ts.
 import { createHash } from "node:crypto";
-import type { SandboxScenario } from "@/lib/contract";
+import type { SandboxChange, SandboxScenario } from "@/lib/contract";
 import { bearerToken, malformedBody, passFaults, providerState, retryAfterSeconds, type SandboxHandler } from "@/lib/sandbox/fault-layer";
 import { fixedWindowFor, takeFixedWindow, type FixedWindow } from "@/lib/sandbox/quota";
 import { DEFAULT_LOGIN, userIdFor } from "./data";
+import { liveData } from "./live";
 import { DOCS, HttpError, route, type RouteCtx, type RouteResult } from "./routes";
 
 export type { SandboxHandler } from "@/lib/sandbox/fault-layer";
@@ -19,6 +20,8 @@ export interface SandboxAccount {
   scenario: SandboxScenario;
   /** Defaults to "sandbox-user". */
   login?: string;
+  /** The dataset's changes (POST .../sandbox/changes), oldest first: applied to every answer. */
+  changes?: readonly SandboxChange[];
 }
 
 export interface GithubSandboxOptions {
@@ -38,6 +41,17 @@ interface Quota {
 const CORE_QUOTA: Quota = { name: "core", limit: 5_000, windowMs: 3_600_000 };
 /** The `rate_limit` fault: a tiny window so a sync hits it within seconds. */
 const FAULT_QUOTA: Quota = { name: "fault", limit: 10, windowMs: 3_000 };
+/**
+ * Unauthenticated requests (no token, or one GitHub does not accept): 60 an hour per originating
+ * address ("Primary rate limit for unauthenticated users"); 401 answers carry these headers too.
+ */
+const UNAUTHENTICATED_QUOTA: Quota = { name: "unauthenticated", limit: 60, windowMs: 3_600_000 };
+/**
+ * Secondary rate limit: "No more than 900 points per minute are allowed for REST API endpoints"
+ * (a GET is 1 point). Refused with 403, `retry-after` and the documented message.
+ */
+const SECONDARY_QUOTA = { limit: 900, windowMs: 60_000 };
+const SECONDARY_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 
 function rateHeaders(bucket: FixedWindow, quota: Quota): Record<string, string> {
   return {
@@ -47,6 +61,11 @@ function rateHeaders(bucket: FixedWindow, quota: Quota): Record<string, string> 
     "x-ratelimit-reset": String(Math.ceil((bucket.start + quota.windowMs) / 1000)),
     "x-ratelimit-resource": "core",
   };
+}
+
+/** Where an unauthenticated request comes from (GitHub keys its 60/h limit by address). */
+function originOf(req: Request): string {
+  return req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || "127.0.0.1";
 }
 
 function requestId(seq: number): string {
@@ -95,7 +114,26 @@ export function createGithubSandbox(opts: GithubSandboxOptions): SandboxHandler 
 
     // expired_cursor: GitHub has no expiring cursor (pagination is by page number and
     // incremental sync by `since`), so that fault behaves exactly like `none` here.
-    const badCredentials = () => json(401, { message: "Bad credentials", documentation_url: DOCS });
+    // 401s count against the address's unauthenticated limit and carry its x-ratelimit-* headers;
+    // past 60 an hour GitHub answers 403 "API rate limit exceeded for <address>".
+    const unauthenticated = (status: 401, body: Record<string, unknown>) => {
+      const address = originOf(req);
+      const bucket = fixedWindowFor(state, `${UNAUTHENTICATED_QUOTA.name}:${address}`, UNAUTHENTICATED_QUOTA, now());
+      const taken = takeFixedWindow(bucket, UNAUTHENTICATED_QUOTA, 1, now());
+      const headers = { ...rateHeaders(bucket, UNAUTHENTICATED_QUOTA), "x-ratelimit-resource": "core" };
+      if (!taken.ok) {
+        return json(
+          403,
+          {
+            message: `API rate limit exceeded for ${address}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)`,
+            documentation_url: RATE_LIMIT_DOCS,
+          },
+          headers,
+        );
+      }
+      return json(status, body, headers);
+    };
+    const badCredentials = () => unauthenticated(401, { message: "Bad credentials", documentation_url: DOCS });
     const stopped = await passFaults(scenario, req.signal, {
       timeout: () => json(504, { message: "We couldn't respond to your request in time. Sorry about that." }),
       gone,
@@ -103,17 +141,23 @@ export function createGithubSandbox(opts: GithubSandboxOptions): SandboxHandler 
       serverError: () => json(502, { message: "Server Error" }),
     });
     if (stopped) return stopped;
-    if (!account || !scenario) return badCredentials();
+    if (!account || !scenario) {
+      // No token at all, to an endpoint that needs one (every endpoint the sandbox serves does).
+      return token ? badCredentials() : unauthenticated(401, { message: "Requires authentication", documentation_url: "https://docs.github.com/rest" });
+    }
 
     const login = account.login ?? DEFAULT_LOGIN;
     const quota = scenario.fault === "rate_limit" ? FAULT_QUOTA : CORE_QUOTA;
     const bucketKey = `${quota.name}:${account.key}`;
     const t = now();
     const bucketFor = () => fixedWindowFor(state, bucketKey, quota, t);
+    const url = new URL(req.url);
     const ctx: RouteCtx = {
-      url: new URL(req.url),
+      url,
       login,
       scenario,
+      live: liveData(login, scenario, account.changes),
+      basePath: url.pathname.endsWith(subpath) ? url.pathname.slice(0, url.pathname.length - subpath.length) : "",
       rate: () => {
         const b = bucketFor();
         const core = {
@@ -143,7 +187,7 @@ export function createGithubSandbox(opts: GithubSandboxOptions): SandboxHandler 
       if (!(err instanceof HttpError)) throw err;
       const bucket = bucketFor();
       takeFixedWindow(bucket, quota, 1, t);
-      return json(err.status, err.body, rateHeaders(bucket, quota));
+      return json(err.status, err.body, { ...rateHeaders(bucket, quota), ...err.headers });
     }
 
     const body = malformedBody(JSON.stringify(result.body), scenario, result.list);
@@ -166,6 +210,17 @@ export function createGithubSandbox(opts: GithubSandboxOptions): SandboxHandler 
 
     const bucket = bucketFor();
     if (!result.free) {
+      const secondary = takeFixedWindow(fixedWindowFor(state, `secondary:${account.key}`, SECONDARY_QUOTA, t), SECONDARY_QUOTA, 1, t);
+      if (!secondary.ok) {
+        return json(
+          403,
+          {
+            message: `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${id}.`,
+            documentation_url: SECONDARY_DOCS,
+          },
+          { ...rateHeaders(bucket, quota), "retry-after": String(retryAfterSeconds(secondary.retryAfterMs)) },
+        );
+      }
       const taken = takeFixedWindow(bucket, quota, 1, t);
       if (!taken.ok) {
         const retry: Record<string, string> = scenario.fault === "rate_limit" ? { "retry-after": String(retryAfterSeconds(taken.retryAfterMs)) } : {};

@@ -1,15 +1,8 @@
 // The REST routes the sandbox serves (/user, /user/repos, /repos/{owner}/{repo}/issues,
 // /rate_limit) with GitHub's query validation, page-number pagination and Link header.
 import type { SandboxScenario } from "@/lib/contract";
-import {
-  issuesPage,
-  listRepos,
-  repoIndexByName,
-  sandboxUser,
-  type GithubRateLimitOverview,
-  type GithubRepo,
-  type IssueState,
-} from "./data";
+import { API_ORIGIN, countBelow, itemIndex, listRepos, repoIndexByName, sandboxUser, type GithubRateLimitOverview, type GithubRepo, type IssueState } from "./data";
+import { isTransferred, itemCount, liveIssue, liveIssuesPage, TRANSFER_TARGET, type LiveData } from "./live";
 
 export const DOCS = "https://docs.github.com/rest";
 
@@ -40,6 +33,7 @@ export class HttpError {
   constructor(
     readonly status: number,
     readonly body: Record<string, unknown>,
+    readonly headers: Record<string, string> = {},
   ) {}
 }
 
@@ -74,6 +68,13 @@ export interface RouteCtx {
   url: URL;
   login: string;
   scenario: SandboxScenario;
+  /** The dataset as it is now (seeded + the account's changes). */
+  live: LiveData;
+  /**
+   * The sandbox's path prefix, for Location headers: relative ones, so a client follows them on
+   * the origin it called (the app may see itself under another host name than its caller).
+   */
+  basePath: string;
   rate: () => GithubRateLimitOverview;
 }
 
@@ -102,7 +103,7 @@ function listUserRepos(ctx: RouteCtx): RouteResult {
   const perPage = clampInt(q.get("per_page"), 30, 1, 100);
   const page = clampInt(q.get("page"), 1, 1, Number.MAX_SAFE_INTEGER);
   // At most 20 repositories: building them all is cheap.
-  const repos = listRepos(ctx.login, ctx.scenario.items).sort(compareRepos(sort));
+  const repos = listRepos(ctx.login, itemCount(ctx.live)).sort(compareRepos(sort));
   if (direction === "desc") repos.reverse();
   const lastPage = Math.ceil(repos.length / perPage);
   const start = (page - 1) * perPage;
@@ -113,16 +114,21 @@ function listUserRepos(ctx: RouteCtx): RouteResult {
   };
 }
 
-function listRepoIssues(ctx: RouteCtx, owner: string, repo: string): RouteResult {
+function repoOf(ctx: RouteCtx, owner: string, repo: string): number {
   if (owner.toLowerCase() !== ctx.login.toLowerCase()) throw notFound();
-  const j = repoIndexByName(ctx.scenario.items, repo);
+  const j = repoIndexByName(itemCount(ctx.live), repo);
   if (j < 0) throw notFound();
+  return j;
+}
+
+function listRepoIssues(ctx: RouteCtx, owner: string, repo: string): RouteResult {
+  const j = repoOf(ctx, owner, repo);
   const q = ctx.url.searchParams;
   const docs = "https://docs.github.com/rest/issues/issues#list-repository-issues";
   const bad = (field: string) => () => validationFailed("Issue", field, q.get(field) ?? "", docs);
   const state: IssueState = pick(q.get("state"), STATES, "open", bad("state"));
   // sort=comments is accepted but served in created order (comment counts are not indexed).
-  pick(q.get("sort"), ISSUE_SORTS, "created", bad("sort"));
+  const sort = pick(q.get("sort"), ISSUE_SORTS, "created", bad("sort"));
   const direction = pick(q.get("direction"), DIRECTIONS, "desc", bad("direction"));
   let sinceMs: number | undefined;
   const since = q.get("since");
@@ -133,19 +139,39 @@ function listRepoIssues(ctx: RouteCtx, owner: string, repo: string): RouteResult
   // Filters we do not model (labels, assignee, creator, mentions, milestone) are ignored.
   const perPage = clampInt(q.get("per_page"), 30, 1, 100);
   const page = clampInt(q.get("page"), 1, 1, Number.MAX_SAFE_INTEGER);
-  const result = issuesPage(ctx.login, ctx.scenario.items, j, {
-    state,
-    sinceMs,
-    direction,
-    page,
-    perPage,
-    breakItems: ctx.scenario.fault === "item_errors",
-  });
+  const result = liveIssuesPage(ctx.live, j, { state, sinceMs, direction, page, perPage, sort });
   return {
     body: result.data,
     link: githubLinkHeader(ctx.url.toString(), page, Math.ceil(result.total / perPage)),
     list: true,
   };
+}
+
+/**
+ * GET /repos/{owner}/{repo}/issues/{issue_number} ("Get an issue"): "The API returns a 301 Moved
+ * Permanently status if the issue was transferred to another repository. If the issue was
+ * transferred to or deleted from a repository where the authenticated user lacks read access, the
+ * API returns a 404 Not Found status. If the issue was deleted from a repository where the
+ * authenticated user has read access, the API returns a 410 Gone status."
+ * The 301 follows GitHub's redirect shape (Location + { message, url, documentation_url }).
+ */
+function getIssue(ctx: RouteCtx, owner: string, repo: string, rawNumber: string): RouteResult {
+  const j = repoOf(ctx, owner, repo);
+  const n = /^\d{1,9}$/.test(rawNumber) ? Number(rawNumber) : 0;
+  if (n < 1 || n > countBelow(j, itemCount(ctx.live))) throw notFound();
+  const i = itemIndex(j, n - 1);
+  if (ctx.live.view.deletes.has(i)) {
+    throw new HttpError(410, { message: "This issue was deleted", documentation_url: "https://docs.github.com/rest/issues/issues#get-an-issue" });
+  }
+  if (isTransferred(ctx.live, i)) {
+    const path = `/repositories/${TRANSFER_TARGET.id}/issues/${n}`;
+    throw new HttpError(
+      301,
+      { message: "Moved Permanently", url: `${API_ORIGIN}${path}`, documentation_url: "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects" },
+      { location: `${ctx.basePath}${path}` },
+    );
+  }
+  return { body: liveIssue(ctx.live, j, n - 1) };
 }
 
 export function route(method: string, subpath: string, ctx: RouteCtx): RouteResult {
@@ -165,5 +191,18 @@ export function route(method: string, subpath: string, ctx: RouteCtx): RouteResu
     }
     return listRepoIssues(ctx, owner, repo);
   }
+  const one = /^\/repos\/([^/]+)\/([^/]+)\/issues\/([^/]+)$/.exec(subpath);
+  if (one) {
+    let owner: string;
+    let repo: string;
+    try {
+      owner = decodeURIComponent(one[1]!);
+      repo = decodeURIComponent(one[2]!);
+    } catch {
+      throw notFound();
+    }
+    return getIssue(ctx, owner, repo, one[3]!);
+  }
+  // Where transferred issues went: a repository the caller cannot read (404, as GitHub answers).
   throw notFound();
 }
