@@ -53,7 +53,7 @@ import { rawItemKey, transformIssue } from "./transform";
 import { checkDeletions } from "./deletions";
 import { listedElsewhere, readMovedIssue } from "./moved";
 import { buildCursor, MAX_BOUNDARY_KEYS } from "./cursor";
-import { surveyRepos } from "./survey";
+import { surveyRepos } from "./listing";
 import {
   checkpointSchema,
   compareNames,

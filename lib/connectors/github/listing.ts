@@ -1,4 +1,4 @@
-// The GitHub connector's survey: how many items this run covers, per repository (the total on
+// The GitHub listings a run starts with (the connector's survey): how many items this run covers, per repository (the total on
 // the progress bar), and the first page of each repository kept for the fetch that follows. A
 // repository with a final-page ETag is asked with exactly that request: 304 = nothing new (or
 // edited); 200 = that page with the news. See connector.ts for the whole order of work.
