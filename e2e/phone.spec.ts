@@ -39,7 +39,7 @@ test("a new user syncs GitHub on a phone: every page fits, the modal's controls 
   await expect(page.getByTestId("sync-percent")).toBeInViewport({ timeout: 30_000 });
   await expect(modal).toHaveAttribute("data-status", "complete", { timeout: 60_000 });
   await expect(page.getByTestId("sync-title")).toHaveText("GitHub synced");
-  await expect(page.getByTestId("sync-success")).toHaveText("900 items synced.");
+  await expect(page.getByTestId("sync-success")).toHaveText("900 items synced (900 new, 0 updated, 0 removed).");
   await expect(page.getByTestId("sync-percent")).toHaveText("100%");
   // It closes itself after 3 s; focus goes back to the control that opened it, not to <body>.
   await expect(modal).toBeHidden({ timeout: 6000 });

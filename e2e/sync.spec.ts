@@ -50,7 +50,7 @@ test("a new user syncs GitHub and watches it live, across a reload", async ({ pa
   await expect(page.getByTestId("sync-modal")).toBeVisible();
   await expect(page.getByTestId("sync-modal")).toHaveAttribute("data-status", "complete", { timeout: 60_000 });
   await expect(page.getByTestId("sync-title")).toHaveText("GitHub synced");
-  await expect(page.getByTestId("sync-success")).toHaveText("600 items synced.");
+  await expect(page.getByTestId("sync-success")).toHaveText("600 items synced (600 new, 0 updated, 0 removed).");
   await expect(page.getByTestId("sync-found")).toHaveText(/600/);
   await expect(page.getByTestId("sync-failed")).toHaveText(/0/);
 

@@ -10,6 +10,8 @@ import { runner } from "@/lib/sync/runner";
 import { queueWorker } from "@/lib/sync/queue";
 
 export interface Executor {
+  /** Runs executing here now (said in the stop line), when the executor counts them. */
+  readonly active?: number;
   start(): void;
   /** Checkpoints every run here and hands it back (to the database or the queue). */
   shutdown(): Promise<void>;
@@ -41,7 +43,9 @@ export function startLifecycle(role: ProcessRole): Executor | null {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.info(`[${role}] ${signal}: handing running syncs back, resumable`);
+    const where = role === "worker" ? "to the queue" : "resumable";
+    const what = typeof executor?.active === "number" ? `${executor.active} run(s)` : "running syncs";
+    logger.info(`[${role}] ${signal}: handing ${what} back ${where}`);
     void Promise.all([executor?.shutdown(), stopMailer()]).finally(() => process.exit(role === "web" && signal === "SIGINT" ? 130 : 0));
   };
   process.on("SIGTERM", stop);

@@ -21,6 +21,11 @@ const SWEEP_EVERY_MS = 15_000;
 class InProcessRunner {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   private running = new Map<string, { controller: AbortController; userId: string }>();
+
+  /** Runs executing in this process now. */
+  get active(): number {
+    return this.running.size;
+  }
   /** Runs waiting for a slot; each says whether its next execution continues a slice. */
   private waiting = new Map<string, WaitingRun & { continuation: boolean }>();
   /** Runs whose owner is being looked up before they join `waiting`. */

@@ -48,7 +48,8 @@ async function syncToEnd(user: TestUser) {
  * letters and digits; the search takes its last word as a prefix).
  */
 function uniqueWord(text: string, others: string[]): string | undefined {
-  const words = (s: string) => new Set(s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 2));
+  // Letters only: SQLite's and PostgreSQL's parsers cut numbers in text ("PR-38", "3.8") differently.
+  const words = (s: string) => new Set(s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => /^\p{L}{3,}$/u.test(w)));
   const taken = [...new Set(others.flatMap((o) => [...words(o)]))];
   return [...words(text)].find((w) => !taken.some((t) => t.startsWith(w)));
 }
@@ -90,7 +91,7 @@ describe("Slack: changes reach the library", () => {
     const probes = deleted.map((id) => {
       const others = [...texts].filter(([other]) => other !== id).map(([, t]) => t);
       const own = uniqueWord(texts.get(id)!, others);
-      const word = own ?? texts.get(id)!.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 4).at(-1)!;
+      const word = own ?? texts.get(id)!.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => /^\p{L}{4,}$/u.test(w)).at(-1)!;
       return { id, word, unique: own !== undefined };
     });
     for (const p of probes) {

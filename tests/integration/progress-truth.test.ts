@@ -109,7 +109,9 @@ describe("every event of a full sync adds up", () => {
 describe("time left", () => {
   it("a running sync's events carry eta_s after a while, and the end carries none", async () => {
     const user = await TestUser.signUp(baseUrl);
-    await user.connectSandbox("gmail", { items: 400, latency_ms: 60, fault: "none" });
+    // Long enough (about 6 s: 1,000 messages, 40 at a time, 250 ms each) for the estimate's
+    // 3 s of measurement on any machine; 400 at 60 ms could finish inside them on a quiet one.
+    await user.connectSandbox("gmail", { items: 1000, latency_ms: 250, fault: "none" });
     const { syncId } = await user.startSync("gmail");
     const s = await user.stream(syncId, { lastEventId: "0", timeoutMs: 150_000 });
     expectTruthful(s.events);
