@@ -76,11 +76,16 @@ describe("GitHub: changes reach the library", () => {
     // Search queries that find the deleted items now: a word only one of them has (its title or
     // the start of its text), and each one's own title words.
     const text = (h: Hit) => `${h.title.text} ${typeof h.snippet === "string" ? h.snippet : h.snippet.text}`;
-    const titleQuery = (h: Hit) => h.title.text.replace(/[^\p{L}\p{N} ]+/gu, " ").replace(/\s+/g, " ").trim();
+    // Letters-only words: PostgreSQL's parser keeps "v1.2" or "PR-38" whole where SQLite's splits them.
+    const titleQuery = (h: Hit) =>
+      h.title.text
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter((w) => /^\p{L}{3,}$/u.test(w))
+        .join(" ");
     let onlyDeleted: { word: string; id: string } | undefined;
     for (const id of deleted) {
       const hit = before.find((h) => h.external_id === id)!;
-      const words = [...new Set(text(hit).split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 2))];
+      const words = [...new Set(text(hit).split(/[^\p{L}\p{N}]+/u).filter((w) => /^\p{L}{3,}$/u.test(w)))];
       for (const word of words) {
         const found = await library(user, word);
         if (found.length > 0 && found.every((h) => h.external_id === id)) {
