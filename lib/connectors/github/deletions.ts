@@ -77,22 +77,18 @@ export async function checkDeletions(
   return locate(octokit, repo, top, signal, 1);
 }
 
+/** A page of the repository's issues and pull requests in creation order (numbers never reused). */
+function creationOrder(octokit: Octokit, repo: RepoRef, page: { per_page: number; page: number; headers?: Record<string, string> }) {
+  return octokit.rest.issues.listForRepo({ owner: repo.owner, repo: repo.name, state: "all", sort: "created", direction: "asc", ...page });
+}
+
 type Probe = { kind: "unchanged" } | { kind: "gone" } | { kind: "match"; number: number | undefined; etag: string | undefined };
 
 /** The issue at `position` (1-based) in creation order: per_page=1&page=position. */
 async function probeAt(octokit: Octokit, repo: RepoRef, position: number, etag: string | undefined, signal: AbortSignal): Promise<Probe> {
   signal.throwIfAborted();
   try {
-    const res = await octokit.rest.issues.listForRepo({
-      owner: repo.owner,
-      repo: repo.name,
-      state: "all",
-      sort: "created",
-      direction: "asc",
-      per_page: 1,
-      page: position,
-      ...conditional(etag),
-    });
+    const res = await creationOrder(octokit, repo, { per_page: 1, page: position, ...conditional(etag) });
     const data = expectArray(res.data, `the issues of ${repo.fullName}`);
     return { kind: "match", number: data.length === 1 ? numberOf(data[0]) : undefined, etag: etagOf(res.headers) };
   } catch (err) {
@@ -122,15 +118,7 @@ async function locate(octokit: Octokit, repo: RepoRef, top: number, signal: Abor
     let data: unknown[];
     let link: string | undefined;
     try {
-      const res = await octokit.rest.issues.listForRepo({
-        owner: repo.owner,
-        repo: repo.name,
-        state: "all",
-        sort: "created",
-        direction: "asc",
-        per_page: LOCATE_PER_PAGE,
-        page,
-      });
+      const res = await creationOrder(octokit, repo, { per_page: LOCATE_PER_PAGE, page });
       requests++;
       data = expectArray(res.data, `the issues of ${repo.fullName} (page ${page})`);
       link = res.headers.link;
