@@ -90,7 +90,9 @@ export async function appendEvent(fence: Fence, seq: number, name: SyncEventName
       throw new RunLostError(fence, `event ${seq} (${name})`);
     }
     await tx.syncEvent.create({ data: { runId, seq, name, data: payload } });
-    if (isTerminal(data.status)) await onEnd?.inTransaction(tx, runId, data.status, now);
+    // The run's own end time (the event's finished_at), so the connection's last sync time and
+    // the run's finished_at are the same instant, not a millisecond apart.
+    if (isTerminal(data.status)) await onEnd?.inTransaction(tx, runId, data.status, data.finished_at ? new Date(data.finished_at) : now);
     return true;
   });
   if (!written) return;
